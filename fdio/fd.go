@@ -1,0 +1,107 @@
+package fdio
+
+import (
+	"errors"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// IsTerminal reports whether fd refers to a terminal.
+func IsTerminal(fd int) bool {
+	_, err := ignoringEINTR2(func() (*unix.Termios, error) {
+		return unix.IoctlGetTermios(fd, ioctlReadTermios)
+	})
+	return err == nil
+}
+
+// IsOpen reports whether fd is an open descriptor.
+func IsOpen(fd int) bool {
+	_, err := ignoringEINTR2(func() (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0) })
+	return !errors.Is(err, unix.EBADF)
+}
+
+// Dup makes newfd refer to the open file of oldfd, with close-on-exec clear,
+// so that a program started later inherits it. Dup(fd, fd) clears
+// close-on-exec on fd.
+func Dup(oldfd, newfd int) error {
+	if oldfd == newfd {
+		return setCloseOnExec(oldfd, false)
+	}
+	err := ignoringEINTR(func() error { return unix.Dup2(oldfd, newfd) })
+	return os.NewSyscallError("dup2", err)
+}
+
+// ReopenNull makes fd refer to the null device, opened with flag (one of
+// os.O_RDONLY, os.O_WRONLY or os.O_RDWR). coreutils nohup opens it write-only
+// for standard input, so that any read fails instead of reading end of file.
+func ReopenNull(fd int, flag int) error {
+	null, err := os.OpenFile(os.DevNull, flag, 0)
+	if err != nil {
+		return err
+	}
+	defer null.Close()
+	return Dup(int(null.Fd()), fd)
+}
+
+// OpenAppend opens path for appending, creating it with exactly the
+// permissions perm (not perm less the umask) when it does not exist. It never
+// follows a symbolic link in the last component (O_NOFOLLOW), and the
+// descriptor is close-on-exec.
+func OpenAppend(path string, perm os.FileMode) (*os.File, error) {
+	const flag = os.O_WRONLY | os.O_APPEND | unix.O_NOFOLLOW
+	for {
+		f, err := os.OpenFile(path, flag|os.O_CREATE|os.O_EXCL, perm)
+		if err == nil {
+			// The umask may have taken bits away; a new file gets what was asked.
+			if err := f.Chmod(perm); err != nil {
+				f.Close()
+				return nil, err
+			}
+			return f, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return nil, err
+		}
+		f, err = os.OpenFile(path, flag, 0)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // removed between the two opens: create it after all
+		}
+		return f, err
+	}
+}
+
+func setCloseOnExec(fd int, on bool) error {
+	flags, err := ignoringEINTR2(func() (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0) })
+	if err != nil {
+		return os.NewSyscallError("fcntl", err)
+	}
+	want := flags &^ unix.FD_CLOEXEC
+	if on {
+		want = flags | unix.FD_CLOEXEC
+	}
+	if want == flags {
+		return nil
+	}
+	_, err = ignoringEINTR2(func() (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_SETFD, want) })
+	return os.NewSyscallError("fcntl", err)
+}
+
+// ignoringEINTR calls fn until it is not interrupted by a signal.
+func ignoringEINTR(fn func() error) error {
+	for {
+		if err := fn(); err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// ignoringEINTR2 is ignoringEINTR for calls that also return a value.
+func ignoringEINTR2[T any](fn func() (T, error)) (T, error) {
+	for {
+		v, err := fn()
+		if err != unix.EINTR {
+			return v, err
+		}
+	}
+}

@@ -1,0 +1,5 @@
+package fdio
+
+func closeOnExecFrom(lowfd int) error {
+	return closeOnExecListed("/dev/fd", lowfd)
+}

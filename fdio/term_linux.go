@@ -1,0 +1,5 @@
+package fdio
+
+import "golang.org/x/sys/unix"
+
+const ioctlReadTermios = unix.TCGETS
