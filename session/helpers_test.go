@@ -1,0 +1,252 @@
+package session
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The test binary doubles as the helper processes of these tests. The
+// variable names the helper; its arguments follow in os.Args.
+const helperEnv = "GDETACH_SESSION_HELPER"
+
+var helpers = map[string]func(args []string) int{
+	"sleeper":     sleeper,
+	"relay":       relayHelper,
+	"report":      report,
+	"exec":        execHelper,
+	"spawn":       spawn,
+	"raise":       raiseHelper,
+	"set-default": setDefaultHelper,
+	"setsid":      setsidHelper,
+}
+
+func TestMain(m *testing.M) {
+	if name := os.Getenv(helperEnv); name != "" {
+		os.Exit(helpers[name](os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+// helperCommand returns a command that runs the named helper with a clean
+// environment (no GOFLAGS or GODEBUG surprises).
+func helperCommand(t *testing.T, name string, args ...string) *exec.Cmd {
+	t.Helper()
+	if helpers[name] == nil {
+		t.Fatalf("no helper %q", name)
+	}
+	cmd := exec.Command(os.Args[0], args...)
+	// GORACE: a race-enabled helper would otherwise linger a second at exit.
+	cmd.Env = []string{helperEnv + "=" + name, "PATH=" + os.Getenv("PATH"), "GORACE=atexit_sleep_ms=0"}
+	cmd.Stderr = os.Stderr
+	return cmd
+}
+
+// deadline is when a test's waits give up: 90% of the way to the test
+// binary's own deadline, or a minute when there is none.
+func deadline(t *testing.T) time.Time {
+	if d, ok := t.Deadline(); ok {
+		return time.Now().Add(time.Until(d) * 9 / 10)
+	}
+	return time.Now().Add(time.Minute)
+}
+
+// waitFor polls cond until it holds, and fails the test at the deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	end := deadline(t)
+	for pause := time.Millisecond; !cond(); pause = min(2*pause, 50*time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("gave up waiting: %s", what)
+		}
+		time.Sleep(pause)
+	}
+}
+
+// readyPID waits for a helper's ready file and returns the PID written in it.
+func readyPID(t *testing.T, path string) int {
+	t.Helper()
+	var pid int
+	waitFor(t, "ready file "+path, func() bool {
+		b, err := os.ReadFile(path)
+		if err != nil || !strings.HasSuffix(string(b), "\n") {
+			return false
+		}
+		pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
+		return err == nil
+	})
+	return pid
+}
+
+// writeReady writes this process's PID to path, atomically.
+func writeReady(path string) {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		panic(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		panic(err)
+	}
+}
+
+// procStat returns the state letter, process group and session of pid from /proc.
+func procStat(pid int) (state byte, pgrp, sid int, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	pgrp, _ = strconv.Atoi(f[2])
+	sid, _ = strconv.Atoi(f[3])
+	return f[0][0], pgrp, sid, nil
+}
+
+func state(pid int) byte {
+	st, _, _, err := procStat(pid)
+	if err != nil {
+		return 0
+	}
+	return st
+}
+
+// statusMask reads a signal mask line (SigIgn, SigCgt, SigBlk) of /proc/pid/status.
+func statusMask(pid int, field string) (uint64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
+			return strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+		}
+	}
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
+}
+
+func hasSignal(mask uint64, s syscall.Signal) bool { return mask&(1<<(s-1)) != 0 }
+
+// sleeper writes its ready file (args[0]) and waits to be killed. Its
+// signal dispositions are those it inherited.
+func sleeper(args []string) int {
+	writeReady(args[0])
+	select {}
+}
+
+// relayHelper relays to a sleeper: args are the relay's ready file (written
+// with the relay's own PID once the sleeper runs) and the sleeper's.
+func relayHelper(args []string) int {
+	self, _ := os.Executable()
+	cmd := exec.Command(self, args[1])
+	cmd.Env = []string{helperEnv + "=sleeper", "GORACE=atexit_sleep_ms=0"}
+	r := Relay{
+		Forward: []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGCONT},
+		Ignore:  []os.Signal{syscall.SIGHUP},
+		Started: func(int) error { writeReady(args[0]); return nil },
+	}
+	err := r.Run(cmd)
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		ws := ee.Sys().(syscall.WaitStatus)
+		if ws.Signaled() {
+			return 128 + int(ws.Signal())
+		}
+		return ws.ExitStatus()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 125
+	}
+	return 0
+}
+
+// report prints facts about this process, one per line.
+func report(args []string) int {
+	fmt.Printf("leader=%v\n", IsProcessGroupLeader())
+	fmt.Printf("foreground=%v\n", InTerminalForeground())
+	return 0
+}
+
+// execHelper execs args[0] with Exec, after LookPath.
+func execHelper(args []string) int {
+	path, err := LookPath(args[0])
+	if err == nil {
+		err = Exec(path, args, os.Environ())
+	}
+	fmt.Fprintln(os.Stderr, err)
+	return err.(*ExecError).ExitStatus()
+}
+
+// spawn runs its arguments as a helper command line in the same process
+// group, or (first argument "-pgrp") in a group of its own, and prints that
+// child's output.
+func spawn(args []string) int {
+	self, _ := os.Executable()
+	cmd := exec.Command(self)
+	if args[0] == "-pgrp" {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		args = args[1:]
+	}
+	cmd.Env = []string{helperEnv + "=" + args[0], "GORACE=atexit_sleep_ms=0"}
+	cmd.Stdout = os.Stdout
+	cmd.Stderr = os.Stderr
+	if cmd.SysProcAttr != nil {
+		// A background group must not be stopped for touching the terminal.
+		signal.Ignore(syscall.SIGTTOU)
+	}
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// raiseHelper raises the signal numbered args[0] on itself after catching it,
+// the way a relay does once its program has been killed.
+func raiseHelper(args []string) int {
+	n, _ := strconv.Atoi(args[0])
+	sig := syscall.Signal(n)
+	signal.Notify(make(chan os.Signal, 1), sig)
+	Raise(sig)
+	return 99 // not killed
+}
+
+// setDefaultHelper ignores SIGHUP, reports SigIgn, sets it to the default
+// action and reports SigIgn and SigCgt again.
+func setDefaultHelper(args []string) int {
+	signal.Ignore(syscall.SIGHUP)
+	before, _ := statusMask(os.Getpid(), "SigIgn")
+	if err := SetDefaultAction(syscall.SIGHUP); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	ign, _ := statusMask(os.Getpid(), "SigIgn")
+	cgt, _ := statusMask(os.Getpid(), "SigCgt")
+	fmt.Printf("%v %v %v\n", hasSignal(before, syscall.SIGHUP), hasSignal(ign, syscall.SIGHUP), hasSignal(cgt, syscall.SIGHUP))
+	return 0
+}
+
+func tempPath(t *testing.T, name string) string { return filepath.Join(t.TempDir(), name) }
+
+// setsidHelper calls Setsid and prints "ok" or the error.
+func setsidHelper(args []string) int {
+	if err := Setsid(); err != nil {
+		fmt.Println(err)
+		return 0
+	}
+	fmt.Println("ok")
+	return 0
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,174 @@
+package session
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// relay is a relay helper process and the sleeper it relays to.
+type relay struct {
+	cmd     *exec.Cmd
+	pid     int // the relay
+	sleeper int
+	exited  chan int // the relay's exit status, or 128+signal
+}
+
+// startRelay starts the relay helper in a process group of its own (as a
+// shell job), and waits until its sleeper runs.
+func startRelay(t *testing.T) *relay {
+	t.Helper()
+	dir := t.TempDir()
+	relayReady, sleeperReady := filepath.Join(dir, "relay"), filepath.Join(dir, "sleeper")
+	cmd := helperCommand(t, "relay", relayReady, sleeperReady)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := &relay{cmd: cmd, pid: cmd.Process.Pid, exited: make(chan int, 1)}
+	go func() {
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+			r.exited <- 0
+		case errors.As(err, &ee) && ee.Exited():
+			r.exited <- ee.ExitCode()
+		case errors.As(err, &ee):
+			r.exited <- 128 + int(ee.Sys().(syscall.WaitStatus).Signal())
+		default:
+			r.exited <- -1
+		}
+	}()
+	r.sleeper = readyPID(t, sleeperReady)
+	if got := readyPID(t, relayReady); got != r.pid {
+		t.Fatalf("relay reported PID %d, started %d", got, r.pid)
+	}
+	t.Cleanup(func() {
+		syscall.Kill(r.sleeper, syscall.SIGKILL)
+		syscall.Kill(r.pid, syscall.SIGKILL)
+	})
+	return r
+}
+
+func (r *relay) signal(t *testing.T, s syscall.Signal) {
+	t.Helper()
+	if err := syscall.Kill(r.pid, s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wait returns the relay's exit status and checks that the sleeper is gone too.
+func (r *relay) wait(t *testing.T) int {
+	t.Helper()
+	var status int
+	waitFor(t, "relay exit", func() bool {
+		select {
+		case status = <-r.exited:
+			return true
+		default:
+			return false
+		}
+	})
+	// The sleeper was the relay's child and was reaped by it.
+	if _, err := os.Stat("/proc/" + itoa(r.sleeper)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the program outlived its relay (stat: %v)", err)
+	}
+	return status
+}
+
+func TestRelayStartsProgramInNewSession(t *testing.T) {
+	r := startRelay(t)
+	_, pgrp, sid, err := procStat(r.sleeper)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, relaySid, _ := procStat(r.pid)
+	if sid != r.sleeper || pgrp != r.sleeper {
+		t.Errorf("program sid %d pgrp %d, want both %d (a session leader)", sid, pgrp, r.sleeper)
+	}
+	if sid == relaySid {
+		t.Error("program is in the relay's session")
+	}
+	r.signal(t, syscall.SIGTERM)
+	if got := r.wait(t); got != 128+int(syscall.SIGTERM) {
+		t.Errorf("relay status %d, want the program's death by SIGTERM (143)", got)
+	}
+}
+
+func TestRelayForwardsInterrupt(t *testing.T) {
+	r := startRelay(t)
+	r.signal(t, syscall.SIGINT)
+	if got := r.wait(t); got != 128+int(syscall.SIGINT) {
+		t.Errorf("relay status %d, want 130", got)
+	}
+}
+
+func TestRelayIgnoresHangup(t *testing.T) {
+	r := startRelay(t)
+	ign, err := statusMask(r.sleeper, "SigIgn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasSignal(ign, syscall.SIGHUP) {
+		t.Error("the program does not start with SIGHUP ignored")
+	}
+	// SIGHUP is ignored in the kernel, so nothing is left pending: had the
+	// relay caught or defaulted it, SIGINT would not decide the status below.
+	r.signal(t, syscall.SIGHUP)
+	r.signal(t, syscall.SIGINT)
+	if got := r.wait(t); got != 130 {
+		t.Errorf("relay status %d after SIGHUP then SIGINT, want 130", got)
+	}
+}
+
+func TestRelayStopAndContinue(t *testing.T) {
+	r := startRelay(t)
+	r.signal(t, syscall.SIGTSTP)
+	waitFor(t, "program stopped", func() bool { return state(r.sleeper) == 'T' })
+	waitFor(t, "relay stopped", func() bool { return state(r.pid) == 'T' })
+	r.signal(t, syscall.SIGCONT)
+	waitFor(t, "program continued", func() bool { return state(r.sleeper) != 'T' })
+	waitFor(t, "relay continued", func() bool { return state(r.pid) != 'T' })
+	r.signal(t, syscall.SIGTERM)
+	if got := r.wait(t); got != 143 {
+		t.Errorf("relay status %d, want 143", got)
+	}
+}
+
+func TestRelayReturnsExitStatus(t *testing.T) {
+	cmd := exec.Command("/bin/sh", "-c", "exit 7")
+	err := (&Relay{}).Run(cmd)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 7 {
+		t.Errorf("Run = %v, want exit status 7", err)
+	}
+	if err := (&Relay{}).Run(exec.Command("/bin/true")); err != nil {
+		t.Errorf("Run(true) = %v", err)
+	}
+}
+
+func TestRelayCannotRun(t *testing.T) {
+	cmd := &exec.Cmd{Path: filepath.Join(t.TempDir(), "nope"), Args: []string{"nope"}}
+	err := (&Relay{}).Run(cmd)
+	var ee *ExecError
+	if !errors.As(err, &ee) || ee.ExitStatus() != 127 {
+		t.Errorf("Run = %v, want an *ExecError with status 127", err)
+	}
+}
+
+func TestRelayStartedFailureKillsProgram(t *testing.T) {
+	failed := errors.New("pidfile unwritable")
+	var pid int
+	cmd := exec.Command("/bin/sh", "-c", "exec sleep 1000")
+	err := (&Relay{Started: func(p int) error { pid = p; return failed }}).Run(cmd)
+	if !errors.Is(err, failed) {
+		t.Errorf("Run = %v, want the Started error", err)
+	}
+	if _, err := os.Stat("/proc/" + itoa(pid)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("program %d still exists after Started failed", pid)
+	}
+}

@@ -1,0 +1,26 @@
+//go:build darwin || freebsd
+
+package session
+
+import (
+	"fmt"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// SetDefaultAction is not available here: the Go runtime owns sigaction on
+// darwin and freebsd. The error wraps ErrUnsupported.
+func SetDefaultAction(sig syscall.Signal) error {
+	return fmt.Errorf("setting the default action of %v: %w", sig, ErrUnsupported)
+}
+
+// Raise cannot end the process by a signal here (see SetDefaultAction); it
+// returns at once and the caller exits with 128+sig instead.
+func Raise(sig syscall.Signal) {}
+
+// stopSelf stops this process with SIGSTOP (a shell reports "Stopped
+// (signal)") and returns once it is continued.
+func stopSelf() {
+	_ = unix.Kill(unix.Getpid(), syscall.SIGSTOP) // cannot fail for our own pid
+}

@@ -1,0 +1,68 @@
+package session
+
+import (
+	"os"
+	"runtime"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// kernelSigaction holds the kernel's struct sigaction on any Linux
+// architecture with room to spare. All zero, it means SIG_DFL, no flags and
+// an empty mask, whatever the field order.
+type kernelSigaction [64]byte
+
+func rtSigaction(sig syscall.Signal, act, old *kernelSigaction) error {
+	_, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig),
+		uintptr(unsafe.Pointer(act)), uintptr(unsafe.Pointer(old)), sigsetSize, 0, 0)
+	if e != 0 {
+		return os.NewSyscallError("rt_sigaction", e)
+	}
+	return nil
+}
+
+// SetDefaultAction sets the disposition of sig to SIG_DFL in the kernel: not
+// ignored, not caught. os/signal cannot do this. signal.Reset restores the
+// disposition the program started with (ignored, under nohup) and leaves the
+// Go runtime's handler in place for most signals. Use it only where nothing
+// needs Go's handler for sig any more: just before exec, or to die by sig.
+func SetDefaultAction(sig syscall.Signal) error {
+	var dfl kernelSigaction
+	return rtSigaction(sig, &dfl, nil)
+}
+
+// Raise ends this process by sig, with the signal's default action, so that
+// the parent sees the same wait status as for the program the process
+// relayed (a shell prints "Terminated", "Killed", …). The core limit is set to
+// zero first: a relay's core file is of use to nobody. Raise returns only if
+// the default action of sig is not to terminate.
+func Raise(sig syscall.Signal) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	_ = unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{}) // best effort: only spares a core file
+	_ = SetDefaultAction(sig)                             // fails for SIGKILL, which needs nothing
+	var set unix.Sigset_t
+	bits := uint(unsafe.Sizeof(set.Val[0]) * 8)
+	set.Val[uint(sig-1)/bits] |= 1 << (uint(sig-1) % bits)
+	_ = unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil)
+	// A signal sent to this very thread is acted on before tgkill returns.
+	_ = unix.Tgkill(unix.Getpid(), unix.Gettid(), sig)
+}
+
+// stopSelf stops this process as a keyboard stop (SIGTSTP with its default
+// action) does, so that the shell reports the job as "Stopped", and returns
+// once the process is continued, or at once if the kernel discards the stop
+// because the process group is orphaned.
+func stopSelf() {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var dfl, goHandler kernelSigaction
+	if err := rtSigaction(syscall.SIGTSTP, &dfl, &goHandler); err != nil {
+		_ = unix.Kill(unix.Getpid(), syscall.SIGSTOP) // cannot fail for our own pid
+		return
+	}
+	_ = unix.Tgkill(unix.Getpid(), unix.Gettid(), syscall.SIGTSTP)
+	_ = rtSigaction(syscall.SIGTSTP, &goHandler, nil) // put back what Go installed
+}

@@ -1,0 +1,59 @@
+package session
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestSetDefaultActionUnignores(t *testing.T) {
+	out, err := helperCommand(t, "set-default").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ignored before; neither ignored nor caught after
+	if got, want := string(out), "true false false\n"; got != want {
+		t.Errorf("SigIgn before, SigIgn after, SigCgt after = %q, want %q", got, want)
+	}
+}
+
+func TestRaiseDiesBySignal(t *testing.T) {
+	// Let the helper dump core, so that Raise must be the one to prevent it.
+	var old unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_CORE, &old); err != nil {
+		t.Fatal(err)
+	}
+	if old.Max == 0 {
+		t.Log("core dumps are disabled by the hard limit: the no-core check is weaker")
+	}
+	if err := unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{Cur: old.Max, Max: old.Max}); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Setrlimit(unix.RLIMIT_CORE, &old)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGQUIT, syscall.SIGSEGV, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := helperCommand(t, "raise", strconv.Itoa(int(sig)))
+			cmd.Dir = t.TempDir()
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) {
+				t.Fatalf("helper exited %v, want death by %v", err, sig)
+			}
+			ws := ee.Sys().(syscall.WaitStatus)
+			if !ws.Signaled() || ws.Signal() != sig {
+				t.Fatalf("wait status %v, want killed by %v", ws, sig)
+			}
+			if ws.CoreDump() {
+				t.Error("the relay dumped core")
+			}
+			if entries, _ := os.ReadDir(cmd.Dir); len(entries) != 0 {
+				t.Errorf("files left in the working directory: %v", entries)
+			}
+		})
+	}
+}
