@@ -1,0 +1,152 @@
+// Package cli is the plumbing the gdetach commands share: option parsing in
+// the GNU manner (options stop at the first operand, "--" ends them), --help
+// and --version, "prog: what: why" messages on stderr, and the mapping of
+// errors to exit statuses. Main is the only place that calls os.Exit.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+
+	"github.com/gdetach/gdetach/session"
+	"github.com/spf13/pflag"
+)
+
+// StatusFailure is the exit status of a command's own failures (usage errors
+// included), coreutils' EXIT_CANCELED.
+const StatusFailure = 125
+
+// A Program describes one command: its help text, its options and what it
+// runs once they are parsed.
+type Program struct {
+	Name     string // the command's name, e.g. "gnohup"
+	Synopsis string // the usage line after the name, e.g. "[OPTION]... COMMAND [ARG]..."
+	Summary  string // one line: what the command does
+	Details  string // text printed by --help after the options; may be empty
+
+	// Flags defines the command's options on fs. --help (-h) and --version
+	// (-V) are added by Main.
+	Flags func(fs *pflag.FlagSet)
+
+	// Run runs the command with its operands, of which there is at least one.
+	Run func(operands []string) error
+
+	// FailureStatus is the exit status for usage errors and for errors that
+	// carry no status of their own; zero means StatusFailure.
+	FailureStatus int
+
+	// ReraiseSignal makes the command die by the signal that killed the
+	// program it ran (an *exec.ExitError from Run), so that its parent sees
+	// the same wait status, instead of exiting with 128+signal.
+	ReraiseSignal bool
+}
+
+// Main runs p with the process's arguments and exits with its status.
+func Main(p Program) {
+	os.Exit(p.Execute(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Execute runs p with args (without the command name) and returns the exit
+// status: 0 on success; for an error from Run, the status the error carries
+// (an ExitStatus() int method, or an *exec.ExitError's code or 128+signal)
+// and otherwise FailureStatus. Messages go to stderr, except what --help and
+// --version print, which goes to stdout.
+func (p Program) Execute(args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet(p.Name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard) // pflag prints nothing; errors come back to us
+	fs.Usage = func() {}
+	fs.SetInterspersed(false) // options after COMMAND belong to COMMAND
+	fs.SortFlags = false
+	if p.Flags != nil {
+		p.Flags(fs)
+	}
+	help := fs.BoolP("help", "h", false, "display this help and exit")
+	version := fs.BoolP("version", "V", false, "output version information and exit")
+
+	err := fs.Parse(args)
+	switch {
+	case err != nil:
+		err = &UsageError{Msg: gnuParseMessage(err)}
+	case *help:
+		return p.print(stdout, stderr, p.helpText(fs))
+	case *version:
+		return p.print(stdout, stderr, fmt.Sprintf("%s (gdetach) %s\n", p.Name, Version()))
+	case fs.NArg() == 0:
+		err = &UsageError{Msg: "missing operand"}
+	default:
+		err = p.Run(fs.Args())
+	}
+	return p.exit(err, stderr)
+}
+
+// exit reports err on stderr and returns the exit status for it.
+func (p Program) exit(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		// The program ran and failed: it has said why, if anything.
+		ws, _ := ee.Sys().(syscall.WaitStatus)
+		if !ws.Signaled() {
+			return ws.ExitStatus()
+		}
+		if p.ReraiseSignal {
+			session.Raise(ws.Signal())
+		}
+		return 128 + int(ws.Signal())
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintf(stderr, "%s: %s\n", p.Name, line)
+	}
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "Try '%s --help' for more information.\n", p.Name)
+	}
+	var st interface{ ExitStatus() int }
+	if errors.As(err, &st) && !errors.As(err, &ue) {
+		return st.ExitStatus()
+	}
+	return p.failureStatus()
+}
+
+func (p Program) failureStatus() int {
+	if p.FailureStatus != 0 {
+		return p.FailureStatus
+	}
+	return StatusFailure
+}
+
+// print writes text to stdout, reporting a write error (a full disk, a closed
+// pipe) as coreutils does rather than exiting 0 with the text lost.
+func (p Program) print(stdout, stderr io.Writer, text string) int {
+	if _, err := io.WriteString(stdout, text); err != nil {
+		return p.exit(fmt.Errorf("write error: %w", unwrapPath(err)), stderr)
+	}
+	return 0
+}
+
+func (p Program) helpText(fs *pflag.FlagSet) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage: %s %s\n%s\n\nOptions:\n%s", p.Name, p.Synopsis, p.Summary, fs.FlagUsages())
+	if p.Details != "" {
+		fmt.Fprintf(&b, "\n%s\n", strings.TrimRight(p.Details, "\n"))
+	}
+	fmt.Fprintf(&b, "\nFull documentation: man %s (docs/%s.1)\n", p.Name, p.Name)
+	return b.String()
+}
+
+// unwrapPath drops the *os.PathError around a write error: "write
+// /dev/stdout: …" says nothing the context does not.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,193 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+// statusError is an error that carries its own exit status.
+type statusError struct{ status int }
+
+func (e statusError) Error() string   { return fmt.Sprintf("failed with %d", e.status) }
+func (e statusError) ExitStatus() int { return e.status }
+
+// exitError runs sh -c script and returns its *exec.ExitError.
+func exitError(t *testing.T, script string) error {
+	t.Helper()
+	err := exec.Command("/bin/sh", "-c", script).Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("sh -c %q: %v, want an exit error", script, err)
+	}
+	return err
+}
+
+func testProgram(run func([]string) error) Program {
+	return Program{
+		Name:     "prog",
+		Synopsis: "[OPTION]... COMMAND [ARG]...",
+		Summary:  "Run COMMAND somehow.",
+		Details:  "More words.",
+		Flags: func(fs *pflag.FlagSet) {
+			fs.StringP("output", "o", "", "append output to `FILE`")
+			fs.Int("max", 0, "at most `N` runs")
+		},
+		Run: run,
+	}
+}
+
+func TestExecute(t *testing.T) {
+	const try = "Try 'prog --help' for more information.\n"
+	for _, c := range []struct {
+		name       string
+		args       []string
+		runErr     func(t *testing.T) error
+		failure    int
+		wantStatus int
+		wantStderr string
+		wantRun    []string // operands Run must get; nil: Run must not be called
+	}{
+		{name: "no operand", args: nil, wantStatus: 125, wantStderr: "prog: missing operand\n" + try},
+		{name: "no operand, own failure status", args: nil, failure: 127, wantStatus: 127, wantStderr: "prog: missing operand\n" + try},
+		{name: "unknown long option", args: []string{"--bogus", "cmd"}, wantStatus: 125,
+			wantStderr: "prog: unrecognized option '--bogus'\n" + try},
+		{name: "unknown short option", args: []string{"-x", "cmd"}, wantStatus: 125,
+			wantStderr: "prog: invalid option -- 'x'\n" + try},
+		{name: "long option without its value", args: []string{"--output"}, wantStatus: 125,
+			wantStderr: "prog: option '--output' requires an argument\n" + try},
+		{name: "short option without its value", args: []string{"-o"}, wantStatus: 125,
+			wantStderr: "prog: option requires an argument -- 'o'\n" + try},
+		{name: "bad value", args: []string{"--max", "many", "cmd"}, wantStatus: 125,
+			wantStderr: "prog: invalid argument 'many' for '--max': strconv.ParseInt: parsing \"many\": invalid syntax\n" + try},
+		{name: "bad syntax", args: []string{"---x", "cmd"}, wantStatus: 125,
+			wantStderr: "prog: unrecognized option '---x'\n" + try},
+		{name: "options after COMMAND are COMMAND's", args: []string{"-o", "f", "cmd", "-x", "--bogus", "--help"},
+			wantRun: []string{"cmd", "-x", "--bogus", "--help"}},
+		{name: "-- ends options", args: []string{"--", "--cmd", "-o"}, wantRun: []string{"--cmd", "-o"}},
+		{name: "success", args: []string{"cmd"}, wantRun: []string{"cmd"}},
+		{name: "error with its own status", args: []string{"cmd"}, wantRun: []string{"cmd"},
+			runErr: func(*testing.T) error { return fmt.Errorf("context: %w", statusError{126}) },
+			wantStatus: 126, wantStderr: "prog: context: failed with 126\n"},
+		{name: "plain error", args: []string{"cmd"}, wantRun: []string{"cmd"},
+			runErr:     func(*testing.T) error { return errors.New("it broke") },
+			wantStatus: 125, wantStderr: "prog: it broke\n"},
+		{name: "usage error from Run", args: []string{"cmd"}, wantRun: []string{"cmd"},
+			runErr:     func(*testing.T) error { return Usagef("--a cannot be used with --b") },
+			wantStatus: 125, wantStderr: "prog: --a cannot be used with --b\n" + try},
+		{name: "several errors, one line each", args: []string{"cmd"}, wantRun: []string{"cmd"},
+			runErr:     func(*testing.T) error { return errors.Join(errors.New("first"), errors.New("second")) },
+			wantStatus: 125, wantStderr: "prog: first\nprog: second\n"},
+		{name: "program's exit status, silently", args: []string{"cmd"}, wantRun: []string{"cmd"},
+			runErr: func(t *testing.T) error { return exitError(t, "exit 3") }, wantStatus: 3},
+		{name: "program killed: 128+signal", args: []string{"cmd"}, wantRun: []string{"cmd"},
+			runErr: func(t *testing.T) error { return exitError(t, "kill -KILL $$") }, wantStatus: 137},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			p := testProgram(func(operands []string) error {
+				got = operands
+				if c.runErr != nil {
+					return c.runErr(t)
+				}
+				return nil
+			})
+			p.FailureStatus = c.failure
+			var stdout, stderr strings.Builder
+			status := p.Execute(c.args, &stdout, &stderr)
+			if status != c.wantStatus {
+				t.Errorf("status %d, want %d", status, c.wantStatus)
+			}
+			if stderr.String() != c.wantStderr {
+				t.Errorf("stderr:\n%s\nwant:\n%s", stderr.String(), c.wantStderr)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout %q, want nothing", stdout.String())
+			}
+			if !reflect.DeepEqual(got, c.wantRun) {
+				t.Errorf("Run got %q, want %q", got, c.wantRun)
+			}
+		})
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"--help", "cmd"}} {
+		var stdout, stderr strings.Builder
+		p := testProgram(func([]string) error { t.Error("Run called for --help"); return nil })
+		if status := p.Execute(args, &stdout, &stderr); status != 0 || stderr.Len() != 0 {
+			t.Errorf("%q: status %d, stderr %q", args, status, stderr.String())
+		}
+		for _, want := range []string{
+			"Usage: prog [OPTION]... COMMAND [ARG]...\nRun COMMAND somehow.\n",
+			"-o, --output FILE", "--max N", "-h, --help", "-V, --version", "More words.", "man prog",
+		} {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("%q: help lacks %q:\n%s", args, want, stdout.String())
+			}
+		}
+	}
+	for _, args := range [][]string{{"--version"}, {"-V"}} {
+		var stdout, stderr strings.Builder
+		if status := testProgram(nil).Execute(args, &stdout, &stderr); status != 0 {
+			t.Errorf("%q: status %d", args, status)
+		}
+		if want := "prog (gdetach) " + Version() + "\n"; stdout.String() != want {
+			t.Errorf("%q: %q, want %q", args, stdout.String(), want)
+		}
+	}
+}
+
+// failingWriter fails every write, as stdout on a full disk does.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) {
+	return 0, &os.PathError{Op: "write", Path: "/dev/stdout", Err: syscall.ENOSPC}
+}
+
+func TestHelpWriteErrorIsReported(t *testing.T) {
+	var stderr strings.Builder
+	status := testProgram(nil).Execute([]string{"--help"}, failingWriter{}, &stderr)
+	if status != 125 || stderr.String() != "prog: write error: no space left on device\n" {
+		t.Errorf("status %d, stderr %q", status, stderr.String())
+	}
+}
+
+func TestVersionStamp(t *testing.T) {
+	old := version
+	defer func() { version = old }()
+	version = "1.2.3"
+	if Version() != "1.2.3" {
+		t.Errorf("Version() = %q, want the stamped 1.2.3", Version())
+	}
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv("GDETACH_CLI_HELPER") == "reraise" {
+		p := Program{Name: "prog", ReraiseSignal: true, Run: func([]string) error {
+			return exec.Command("/bin/sh", "-c", "kill -TERM $$").Run()
+		}}
+		os.Exit(p.Execute([]string{"cmd"}, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func TestReraiseSignal(t *testing.T) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = []string{"GDETACH_CLI_HELPER=reraise", "GORACE=atexit_sleep_ms=0"}
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("helper: %v, want death by SIGTERM", err)
+	}
+	if ws := ee.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+		t.Errorf("wait status %v, want killed by SIGTERM like the program it ran", ws)
+	}
+}
