@@ -1,0 +1,54 @@
+// Command gnohup runs a command immune to hangups, with its output away from
+// the terminal: GNU nohup, and a nohup whose command also survives programs
+// that reset or catch SIGHUP.
+//
+// Usage:
+//
+//	gnohup [OPTION]... COMMAND [ARG]...
+//
+// gnohup(1) in docs/ documents every option and exit status.
+package main
+
+import (
+	"log"
+	"os"
+
+	"github.com/gdetach/gdetach/cmd/internal/cli"
+	"github.com/gdetach/gdetach/detach"
+	"github.com/spf13/pflag"
+)
+
+func main() {
+	opt := detach.Options{Log: log.New(os.Stderr, "gnohup: ", 0)}
+	cli.Main(cli.Program{
+		Name:     "gnohup",
+		Synopsis: "[OPTION]... COMMAND [ARG]...",
+		Summary:  "Run COMMAND immune to hangups, outside the terminal's session.",
+		Details: `If standard input is a terminal, redirect it from an unreadable file.
+If standard output is a terminal, append output to 'nohup.out' if possible,
+'$HOME/nohup.out' otherwise.
+If standard error is a terminal, redirect it to standard output.
+COMMAND runs in a new session, so the terminal's hangup cannot reach it.`,
+		Flags: func(fs *pflag.FlagSet) {
+			fs.StringVarP(&opt.Output, "output", "o", "", "append standard output and error to `FILE` (mode 0600)")
+			fs.StringVar(&opt.Pidfile, "pidfile", "", "write COMMAND's PID to `FILE`; removed when it exits")
+			fs.BoolVar(&opt.KeepSession, "keep-session", false, "classic nohup: only ignore SIGHUP, stay in the session")
+		},
+		Run: func(argv []string) error {
+			if opt.KeepSession && opt.Pidfile != "" {
+				return cli.Usagef("--pidfile cannot be used with --keep-session")
+			}
+			return detach.Run(argv, opt)
+		},
+		FailureStatus: failureStatus(),
+		ReraiseSignal: true,
+	})
+}
+
+// failureStatus is 125, or 127 when POSIXLY_CORRECT is set, as in coreutils.
+func failureStatus() int {
+	if _, posix := os.LookupEnv("POSIXLY_CORRECT"); posix {
+		return 127
+	}
+	return cli.StatusFailure
+}

@@ -1,0 +1,270 @@
+package detach
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"github.com/gdetach/gdetach/fdio"
+	"github.com/gdetach/gdetach/session"
+	"golang.org/x/sys/unix"
+)
+
+// Options control Run. The zero value behaves as coreutils nohup, except that
+// the command leaves the terminal's session.
+type Options struct {
+	// Output is the file that standard output and standard error are
+	// appended to, whether or not they are terminals; it is created with
+	// mode 0600. Empty means nohup.out (then $HOME/nohup.out), and only for
+	// descriptors that are terminals.
+	Output string
+
+	// Pidfile, if set, is written with the command's PID once it runs and
+	// removed when it exits. It makes gnohup stay as the command's relay,
+	// since nobody else would be left to remove the file.
+	Pidfile string
+
+	// KeepSession gives classic nohup: SIGHUP ignored, the command exec'd in
+	// place, still in the terminal's session. A program that resets SIGHUP
+	// (node) or catches it (gunicorn) then still gets the terminal's hangup.
+	KeepSession bool
+
+	// Log receives the advisory lines ("ignoring input"); nil discards them.
+	Log *log.Logger
+}
+
+// forwarded lists the signals a relaying gnohup passes on to the command.
+// SIGHUP is not among them: the relay ignores it, and so does the command.
+// A keyboard stop (SIGTSTP) stops the command too (see session.Relay).
+func forwarded() []os.Signal {
+	return []os.Signal{
+		syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGUSR1,
+		syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGCONT,
+	}
+}
+
+// Run runs argv[0], looked up in PATH, detached from the terminal. When it
+// execs the command in place it returns only on failure. When it relays, it
+// returns when the command exits: nil, or the *exec.ExitError of the
+// command. A command that cannot be run is a *session.ExecError (status 126
+// or 127) wrapped in "failed to run command 'NAME'"; other errors are
+// gnohup's own failures.
+func Run(argv []string, opt Options) error {
+	path, err := session.LookPath(argv[0])
+	if err != nil {
+		return runFailed(argv[0], err)
+	}
+	var tty [3]bool
+	for fd := range tty {
+		tty[fd] = fdio.IsTerminal(fd)
+	}
+	plan := NewPlan(tty, opt.Output != "")
+	std, err := open(plan, opt)
+	if err != nil {
+		return err
+	}
+	defer closeAll(std)
+
+	m := chooseMode(opt, session.IsProcessGroupLeader(), session.InTerminalForeground(), signal.Ignored(syscall.SIGINT))
+	if m == relayed {
+		return relay(path, argv, std, opt.Pidfile)
+	}
+	return execInPlace(path, argv, std, m == execNewSession)
+}
+
+// mode is how gnohup starts the command.
+type mode int
+
+const (
+	execNewSession  mode = iota // setsid, then exec in place: the PID is kept
+	execSameSession             // --keep-session: exec in place, as nohup does
+	relayed                     // a child in a new session; gnohup relays signals
+)
+
+// chooseMode decides how to start the command, from the options and from what
+// this process is: a process group leader (it cannot call setsid), in the
+// foreground of its terminal (Ctrl-C and Ctrl-Z must still reach the
+// command), with SIGINT ignored (an asynchronous command of a shell without
+// job control, which no Ctrl-C reaches anyway).
+func chooseMode(opt Options, leader, foreground, interruptIgnored bool) mode {
+	switch {
+	case opt.KeepSession:
+		return execSameSession
+	case opt.Pidfile != "", leader, foreground && !interruptIgnored:
+		return relayed
+	}
+	return execNewSession
+}
+
+// open opens what plan redirects descriptors 0-2 to, and prints the advisory
+// lines. A nil entry leaves that descriptor as it is.
+func open(plan Plan, opt Options) (std [3]*os.File, err error) {
+	defer func() {
+		if err != nil {
+			closeAll(std)
+		}
+	}()
+	if plan.IgnoreInput {
+		// Write-only, so a read fails instead of reading end of file.
+		if std[0], err = os.OpenFile(os.DevNull, os.O_WRONLY, 0); err != nil {
+			return std, fmt.Errorf("failed to render standard input unusable: %w", err)
+		}
+	}
+	name := ""
+	if plan.StdoutToFile {
+		if std[1], name, err = openOutput(opt.Output); err != nil {
+			return std, err
+		}
+		std[2] = std[1]
+	} else if plan.StderrToStdout {
+		std[2] = os.Stdout
+	}
+	for _, line := range plan.Messages(quote(name)) {
+		if opt.Log == nil {
+			break
+		}
+		if err := opt.Log.Output(2, line); err != nil {
+			return std, fmt.Errorf("write error: %w", err)
+		}
+	}
+	return std, nil
+}
+
+// openOutput opens the output file for appending: explicit if set, else
+// nohup.out in the current directory and then in $HOME. It returns the file
+// and its name as it was opened.
+func openOutput(explicit string) (*os.File, string, error) {
+	candidates := []string{explicit}
+	if explicit == "" {
+		candidates = []string{"nohup.out"}
+		if home := os.Getenv("HOME"); home != "" {
+			candidates = append(candidates, filepath.Join(home, "nohup.out"))
+		}
+	}
+	var errs []error
+	for _, name := range candidates {
+		f, err := fdio.OpenAppend(name, 0o600)
+		if err == nil {
+			return f, name, nil
+		}
+		errs = append(errs, fmt.Errorf("failed to open %s: %w", quote(name), reason(err)))
+	}
+	return nil, "", errors.Join(errs...)
+}
+
+// reason is the cause of a failed open, said plainly: the path is already in
+// the message, and O_NOFOLLOW's ELOOP would read as a symlink loop.
+func reason(err error) error {
+	if errors.Is(err, unix.ELOOP) {
+		return errors.New("is a symbolic link, which gnohup does not follow")
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// execInPlace points descriptors 0-2 at std, ignores SIGHUP, leaves the
+// session if newSession, and replaces this process with the command. It
+// returns only on failure, with standard error restored so the message
+// reaches the user rather than nohup.out.
+func execInPlace(path string, argv []string, std [3]*os.File, newSession bool) error {
+	saved, err := unix.FcntlInt(2, unix.F_DUPFD_CLOEXEC, 3)
+	if err != nil {
+		return fmt.Errorf("save standard error: %w", os.NewSyscallError("fcntl", err))
+	}
+	defer unix.Close(saved)
+	for fd, f := range std {
+		if f == nil {
+			continue
+		}
+		if err := fdio.Dup(int(f.Fd()), fd); err != nil {
+			_ = fdio.Dup(saved, 2) // best effort: lets the message below be seen
+			return fmt.Errorf("redirect descriptor %d: %w", fd, err)
+		}
+	}
+	closeAll(std)
+	// Ignored, not caught: the disposition survives exec.
+	signal.Ignore(syscall.SIGHUP)
+	if newSession {
+		if err := session.Setsid(); err != nil {
+			_ = fdio.Dup(saved, 2) // best effort, as above
+			return err
+		}
+	}
+	err = session.Exec(path, argv, os.Environ())
+	_ = fdio.Dup(saved, 2) // best effort, as above
+	return runFailed(argv[0], err)
+}
+
+// relay starts the command in a new session with std as its descriptors 0-2
+// and relays signals to it until it exits.
+func relay(path string, argv []string, std [3]*os.File, pidfile string) (err error) {
+	cmd := &exec.Cmd{Path: path, Args: argv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	if std[0] != nil {
+		cmd.Stdin = std[0]
+	}
+	if std[1] != nil {
+		cmd.Stdout = std[1]
+	}
+	if std[2] != nil {
+		cmd.Stderr = std[2]
+	}
+	r := session.Relay{Forward: forwarded(), Ignore: []os.Signal{syscall.SIGHUP}}
+	if pidfile != "" {
+		// Created now, so an unwritable directory stops us before the start.
+		pf, err := fdio.CreateAtomic(pidfile, 0o644)
+		if err != nil {
+			return fmt.Errorf("create pidfile: %w", err)
+		}
+		written := 0
+		r.Started = func(pid int) error {
+			if err := pf.Commit([]byte(strconv.Itoa(pid) + "\n")); err != nil {
+				return fmt.Errorf("write pidfile: %w", err)
+			}
+			written = pid
+			return nil
+		}
+		defer func() {
+			if written == 0 {
+				pf.Abort()
+				return
+			}
+			removePidfile(pidfile, written)
+		}()
+	}
+	err = r.Run(cmd)
+	var ee *session.ExecError
+	if errors.As(err, &ee) {
+		return runFailed(argv[0], err)
+	}
+	return err
+}
+
+// removePidfile removes the pidfile if it still names pid: another gnohup
+// may have taken the name over since.
+func removePidfile(path string, pid int) {
+	b, err := os.ReadFile(path)
+	if err == nil && string(b) == strconv.Itoa(pid)+"\n" {
+		_ = os.Remove(path) // best effort: a leftover is the worst outcome
+	}
+}
+
+func runFailed(name string, err error) error {
+	return fmt.Errorf("failed to run command %s: %w", quote(name), err)
+}
+
+func closeAll(std [3]*os.File) {
+	for _, f := range std {
+		if f != nil && f != os.Stdout {
+			f.Close()
+		}
+	}
+}
