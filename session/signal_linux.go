@@ -42,7 +42,7 @@ func Raise(sig syscall.Signal) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	_ = unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{}) // best effort: only spares a core file
-	_ = SetDefaultAction(sig)                             // fails for SIGKILL, which needs nothing
+	_ = SetDefaultAction(sig)                            // fails for SIGKILL, which needs nothing
 	var set unix.Sigset_t
 	bits := uint(unsafe.Sizeof(set.Val[0]) * 8)
 	set.Val[uint(sig-1)/bits] |= 1 << (uint(sig-1) % bits)

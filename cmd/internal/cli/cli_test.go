@@ -74,7 +74,7 @@ func TestExecute(t *testing.T) {
 		{name: "-- ends options", args: []string{"--", "--cmd", "-o"}, wantRun: []string{"--cmd", "-o"}},
 		{name: "success", args: []string{"cmd"}, wantRun: []string{"cmd"}},
 		{name: "error with its own status", args: []string{"cmd"}, wantRun: []string{"cmd"},
-			runErr: func(*testing.T) error { return fmt.Errorf("context: %w", statusError{126}) },
+			runErr:     func(*testing.T) error { return fmt.Errorf("context: %w", statusError{126}) },
 			wantStatus: 126, wantStderr: "prog: context: failed with 126\n"},
 		{name: "plain error", args: []string{"cmd"}, wantRun: []string{"cmd"},
 			runErr:     func(*testing.T) error { return errors.New("it broke") },
