@@ -51,7 +51,7 @@ func (p Plan) Messages(file string) []string {
 }
 
 // quote quotes a file name as coreutils' quoteaf does for the usual names:
-// in single quotes, with a single quote inside written '\”.
+// in single quotes, an embedded quote being closed, escaped and reopened.
 func quote(name string) string {
 	return "'" + strings.ReplaceAll(name, "'", `'\''`) + "'"
 }
