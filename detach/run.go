@@ -121,9 +121,12 @@ func open(plan Plan, opt Options) (std [3]*os.File, err error) {
 		if std[1], name, err = openOutput(opt.Output); err != nil {
 			return std, err
 		}
-		std[2] = std[1]
-	} else if plan.StderrToStdout {
+	}
+	if plan.StderrToStdout {
 		std[2] = os.Stdout
+		if std[1] != nil {
+			std[2] = std[1]
+		}
 	}
 	for _, line := range plan.Messages(quote(name)) {
 		if opt.Log == nil {

@@ -1,0 +1,364 @@
+//go:build linux
+
+package tests
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/creack/pty"
+)
+
+// A run is one command started with each standard descriptor either a
+// terminal (its own pty) or a plain file, in dir.
+type run struct {
+	status int
+	stdout string // what reached the stdout file or terminal
+	stderr string
+}
+
+// runWith runs args in dir with fds 0-2 on ptys where tty says so and on
+// files elsewhere, env added to the environment, and returns what happened.
+func runWith(t *testing.T, dir string, tty [3]bool, env []string, args ...string) run {
+	t.Helper()
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var outputs [3]*bytes.Buffer
+	var done []chan struct{}
+	var slaves []*os.File
+	for fd := range 3 {
+		var f *os.File
+		if tty[fd] {
+			master, slave, err := pty.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { master.Close() })
+			slaves = append(slaves, slave)
+			f = slave
+			buf, finished := new(bytes.Buffer), make(chan struct{})
+			outputs[fd] = buf
+			done = append(done, finished)
+			go func() {
+				defer close(finished)
+				_, _ = io.Copy(buf, master) // ends with EIO when the last slave closes
+			}()
+		} else {
+			var err error
+			name := filepath.Join(dir, fmt.Sprintf(".fd%d", fd))
+			if fd == 0 {
+				err = os.WriteFile(name, nil, 0o644)
+			}
+			if err == nil {
+				f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+		}
+		switch fd {
+		case 0:
+			cmd.Stdin = f
+		case 1:
+			cmd.Stdout = f
+		case 2:
+			cmd.Stderr = f
+		}
+	}
+	err := cmd.Start()
+	for _, s := range slaves {
+		s.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	for _, d := range done {
+		<-d
+	}
+	r := run{status: cmd.ProcessState.ExitCode()}
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	text := func(fd int) string {
+		if outputs[fd] != nil {
+			return strings.ReplaceAll(outputs[fd].String(), "\r\n", "\n")
+		}
+		return readFile(t, filepath.Join(dir, fmt.Sprintf(".fd%d", fd)))
+	}
+	r.stdout, r.stderr = text(1), text(2)
+	return r
+}
+
+// report reads what `helper report FILE` wrote.
+func report(t *testing.T, path string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(readFile(t, path)), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		m[k] = v
+	}
+	if len(m) < 5 {
+		t.Fatalf("no report in %s", path)
+	}
+	return m
+}
+
+const try = "Try 'gnohup --help' for more information.\n"
+
+// The command line contract: statuses and messages for every kind of bad
+// input, and the GNU options.
+func TestGnohupCommandLine(t *testing.T) {
+	notExec := func(dir string) string {
+		p := filepath.Join(dir, "plain.sh")
+		os.WriteFile(p, []byte("echo hi\n"), 0o644)
+		return p
+	}
+	for _, c := range []struct {
+		name       string
+		args       func(dir string) []string
+		env        []string
+		wantStatus int
+		wantStderr string // exact, after DIR is replaced
+		stderrRE   string // or a regular expression
+		stdoutRE   string
+	}{
+		{name: "no operand", args: func(string) []string { return nil },
+			wantStatus: 125, wantStderr: "gnohup: missing operand\n" + try},
+		{name: "no operand, POSIXLY_CORRECT", args: func(string) []string { return nil }, env: []string{"POSIXLY_CORRECT=1"},
+			wantStatus: 127, wantStderr: "gnohup: missing operand\n" + try},
+		{name: "unknown option", args: func(string) []string { return []string{"--bogus", "true"} },
+			wantStatus: 125, wantStderr: "gnohup: unrecognized option '--bogus'\n" + try},
+		{name: "unknown short option", args: func(string) []string { return []string{"-x", "true"} },
+			wantStatus: 125, wantStderr: "gnohup: invalid option -- 'x'\n" + try},
+		{name: "option without its value", args: func(string) []string { return []string{"-o"} },
+			wantStatus: 125, wantStderr: "gnohup: option requires an argument -- 'o'\n" + try},
+		{name: "--help", args: func(string) []string { return []string{"--help"} },
+			stdoutRE: `(?s)^Usage: gnohup \[OPTION\]\.\.\. COMMAND \[ARG\]\.\.\.\n.*--output FILE.*--pidfile FILE.*--keep-session.*nohup\.out`},
+		{name: "--version", args: func(string) []string { return []string{"--version"} },
+			stdoutRE: `^gnohup \(gdetach\) \S+\n$`},
+		{name: "not found", args: func(string) []string { return []string{"gdetach-no-such-command"} },
+			wantStatus: 127, wantStderr: "gnohup: failed to run command 'gdetach-no-such-command': no such file or directory\n"},
+		{name: "not executable", args: func(dir string) []string { return []string{notExec(dir)} },
+			wantStatus: 126, wantStderr: "gnohup: failed to run command 'DIR/plain.sh': permission denied\n"},
+		{name: "a directory", args: func(dir string) []string { return []string{dir} },
+			wantStatus: 126, wantStderr: "gnohup: failed to run command 'DIR': is a directory\n"},
+		{name: "--pidfile with --keep-session", args: func(dir string) []string {
+			return []string{"--keep-session", "--pidfile", dir + "/p", "true"}
+		}, wantStatus: 125, wantStderr: "gnohup: --pidfile cannot be used with --keep-session\n" + try},
+		{name: "pidfile directory missing", args: func(dir string) []string {
+			return append([]string{"--pidfile", dir + "/missing/p"}, helperArgs("exit", "0")...)
+		}, wantStatus: 125, stderrRE: `^gnohup: create pidfile: open DIR/missing/\.p\.[0-9]+: no such file or directory\n$`},
+		{name: "-o names a symlink", args: func(dir string) []string {
+			os.Symlink(dir+"/elsewhere", dir+"/link")
+			return []string{"-o", dir + "/link", "true"}
+		}, wantStatus: 125, wantStderr: "gnohup: failed to open 'DIR/link': is a symbolic link, which gnohup does not follow\n"},
+		{name: "options after COMMAND are COMMAND's", args: func(string) []string {
+			return []string{"sh", "-c", `echo "$@"`, "sh", "-o", "--help", "--"}
+		}, stdoutRE: "^-o --help --\n$"},
+		{name: "-- ends gnohup's options", args: func(string) []string { return append([]string{"--"}, helperArgs("exit", "3")...) },
+			wantStatus: 3},
+		{name: "script without #! runs through sh", args: func(dir string) []string {
+			p := filepath.Join(dir, "script")
+			os.WriteFile(p, []byte("echo from sh: $1\n"), 0o755)
+			return []string{p, "arg"}
+		}, stdoutRE: "^from sh: arg\n$"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := tempDir(t)
+			r := runWith(t, dir, [3]bool{}, c.env, append([]string{"gnohup"}, c.args(dir)...)...)
+			if r.status != c.wantStatus {
+				t.Errorf("status %d, want %d", r.status, c.wantStatus)
+			}
+			switch {
+			case c.stderrRE != "":
+				if re := strings.ReplaceAll(c.stderrRE, "DIR", regexp.QuoteMeta(dir)); !regexp.MustCompile(re).MatchString(r.stderr) {
+					t.Errorf("stderr %q, want it to match %q", r.stderr, re)
+				}
+			case r.stderr != strings.ReplaceAll(c.wantStderr, "DIR", dir):
+				t.Errorf("stderr:\n%s\nwant:\n%s", r.stderr, strings.ReplaceAll(c.wantStderr, "DIR", dir))
+			}
+			if c.stdoutRE == "" && r.stdout != "" {
+				t.Errorf("stdout %q, want nothing", r.stdout)
+			}
+			if c.stdoutRE != "" && !regexp.MustCompile(c.stdoutRE).MatchString(r.stdout) {
+				t.Errorf("stdout %q, want it to match %q", r.stdout, c.stdoutRE)
+			}
+			if entries, _ := os.ReadDir(dir); c.wantStatus >= 125 && hasNohupOut(entries) {
+				t.Error("nohup.out was created for a command that never ran")
+			}
+		})
+	}
+}
+
+func hasNohupOut(entries []os.DirEntry) bool {
+	for _, e := range entries {
+		if e.Name() == "nohup.out" {
+			return true
+		}
+	}
+	return false
+}
+
+// Every combination of terminals on fds 0-2: coreutils' redirections and
+// its exact messages, and the command detached from any terminal.
+func TestGnohupTerminalCombinations(t *testing.T) {
+	for _, c := range []struct {
+		tty     [3]bool
+		message string
+	}{
+		{[3]bool{false, false, false}, ""},
+		{[3]bool{true, false, false}, "ignoring input"},
+		{[3]bool{false, true, false}, "appending output to 'nohup.out'"},
+		{[3]bool{false, false, true}, "redirecting stderr to stdout"},
+		{[3]bool{true, true, false}, "ignoring input and appending output to 'nohup.out'"},
+		{[3]bool{true, false, true}, "ignoring input and redirecting stderr to stdout"},
+		{[3]bool{false, true, true}, "appending output to 'nohup.out'"},
+		{[3]bool{true, true, true}, "ignoring input and appending output to 'nohup.out'"},
+	} {
+		t.Run(fmt.Sprintf("tty %v", c.tty), func(t *testing.T) {
+			dir := tempDir(t)
+			file := filepath.Join(dir, "report")
+			r := runWith(t, dir, c.tty, nil, append([]string{"gnohup"}, helperArgs("report", file)...)...)
+			if r.status != 0 {
+				t.Fatalf("status %d, stderr %q", r.status, r.stderr)
+			}
+			wantStderr := ""
+			if c.message != "" {
+				wantStderr = "gnohup: " + c.message + "\n"
+			}
+			if r.stderr != wantStderr {
+				t.Errorf("stderr %q, want %q", r.stderr, wantStderr)
+			}
+			rep := report(t, file)
+			nohupOut := filepath.Join(dir, "nohup.out")
+			stdout, stderr := filepath.Join(dir, ".fd1"), filepath.Join(dir, ".fd2")
+			if c.tty[1] {
+				stdout = nohupOut
+			}
+			if c.tty[2] {
+				stderr = stdout
+			}
+			switch {
+			case c.tty[0] && (rep["fd0"] != "/dev/null" || rep["fd0_accmode"] != fmt.Sprint(syscall.O_WRONLY) || rep["read_stdin_err"] != "true"):
+				t.Errorf("stdin %s (access mode %s, read fails %s), want /dev/null write-only", rep["fd0"], rep["fd0_accmode"], rep["read_stdin_err"])
+			case !c.tty[0] && rep["fd0"] != filepath.Join(dir, ".fd0"):
+				t.Errorf("stdin %s, want it untouched", rep["fd0"])
+			}
+			if rep["fd1"] != stdout || rep["fd2"] != stderr {
+				t.Errorf("stdout %s, stderr %s; want %s and %s", rep["fd1"], rep["fd2"], stdout, stderr)
+			}
+			if rep["hup_ignored"] != "true" || rep["sid"] != rep["pid"] || rep["tty_nr"] != "0" {
+				t.Errorf("SIGHUP ignored %s, sid %s (pid %s), tty_nr %s: want ignored, a session of its own, no terminal",
+					rep["hup_ignored"], rep["sid"], rep["pid"], rep["tty_nr"])
+			}
+			if c.tty[1] {
+				if st, err := os.Stat(nohupOut); err != nil || st.Mode().Perm() != 0o600 {
+					t.Errorf("nohup.out: %v, want mode 0600", err)
+				}
+			}
+		})
+	}
+}
+
+// When nohup.out cannot be opened in the current directory, $HOME/nohup.out
+// is used; when neither can, gnohup fails with 125 (127 under
+// POSIXLY_CORRECT) naming both, and the command does not run.
+func TestGnohupOutputFallback(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		homeBlocked bool
+		env         []string
+		wantStatus  int
+	}{
+		{"home", false, nil, 0},
+		{"neither", true, nil, 125},
+		{"neither, POSIXLY_CORRECT", true, []string{"POSIXLY_CORRECT=1"}, 127},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir, home := tempDir(t), tempDir(t)
+			// A directory named nohup.out cannot be opened for writing, even by root.
+			os.Mkdir(filepath.Join(dir, "nohup.out"), 0o755)
+			if c.homeBlocked {
+				os.Mkdir(filepath.Join(home, "nohup.out"), 0o755)
+			}
+			file := filepath.Join(dir, "report")
+			r := runWith(t, dir, [3]bool{false, true, false}, append([]string{"HOME=" + home}, c.env...),
+				append([]string{"gnohup"}, helperArgs("report", file)...)...)
+			if r.status != c.wantStatus {
+				t.Errorf("status %d, want %d", r.status, c.wantStatus)
+			}
+			if !c.homeBlocked {
+				if want := "gnohup: appending output to '" + home + "/nohup.out'\n"; r.stderr != want {
+					t.Errorf("stderr %q, want %q", r.stderr, want)
+				}
+				if got := report(t, file)["fd1"]; got != home+"/nohup.out" {
+					t.Errorf("stdout %s, want $HOME/nohup.out", got)
+				}
+				return
+			}
+			want := "gnohup: failed to open 'nohup.out': is a directory\n" +
+				"gnohup: failed to open '" + home + "/nohup.out': is a directory\n"
+			if r.stderr != want {
+				t.Errorf("stderr:\n%s\nwant:\n%s", r.stderr, want)
+			}
+			if _, err := os.Stat(file); err == nil {
+				t.Error("the command ran")
+			}
+		})
+	}
+}
+
+// -o sends stdout and stderr to FILE whether or not they are terminals.
+func TestGnohupOutputOption(t *testing.T) {
+	for _, tty := range [][3]bool{{false, false, false}, {true, true, true}} {
+		t.Run(fmt.Sprintf("tty %v", tty), func(t *testing.T) {
+			dir := tempDir(t)
+			log, file := filepath.Join(dir, "app.log"), filepath.Join(dir, "report")
+			r := runWith(t, dir, tty, nil, append([]string{"gnohup", "-o", log}, helperArgs("report", file)...)...)
+			wantMsg := "appending output to '" + log + "'"
+			if tty[0] {
+				wantMsg = "ignoring input and " + wantMsg
+			}
+			if r.status != 0 || r.stderr != "gnohup: "+wantMsg+"\n" {
+				t.Errorf("status %d stderr %q, want 0 and %q", r.status, r.stderr, wantMsg)
+			}
+			rep := report(t, file)
+			if rep["fd1"] != log || rep["fd2"] != log {
+				t.Errorf("stdout %s stderr %s, want both %s", rep["fd1"], rep["fd2"], log)
+			}
+			if st, err := os.Stat(log); err != nil || st.Mode().Perm() != 0o600 {
+				t.Errorf("%s: %v, want mode 0600", log, err)
+			}
+		})
+	}
+}
+
+// A failed exec is reported on the original stderr, not into nohup.out.
+func TestGnohupExecFailureOnOriginalStderr(t *testing.T) {
+	dir := tempDir(t)
+	bad := filepath.Join(dir, "bad")
+	// Executable, so the lookup passes; the kernel then fails the exec (ENOENT).
+	os.WriteFile(bad, []byte("#!/nonexistent/interpreter\n"), 0o755)
+	r := runWith(t, dir, [3]bool{true, true, true}, nil, "gnohup", bad)
+	want := "gnohup: ignoring input and appending output to 'nohup.out'\n" +
+		"gnohup: failed to run command '" + bad + "': no such file or directory\n"
+	if r.status != 127 || r.stderr != want {
+		t.Errorf("status %d stderr %q, want 127 and %q", r.status, r.stderr, want)
+	}
+	if got := readFile(t, filepath.Join(dir, "nohup.out")); got != "" {
+		t.Errorf("nohup.out holds %q", got)
+	}
+}

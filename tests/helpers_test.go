@@ -1,0 +1,151 @@
+//go:build linux
+
+package tests
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gdetach/gdetach/session"
+	"golang.org/x/sys/unix"
+)
+
+// The helpers are the workloads the commands run. The test binary, copied to
+// $PATH as "helper", becomes one: `helper NAME ARGS...`.
+var helpers = map[string]func(args []string) int{
+	"sleep":  sleepHelper,
+	"tick":   tickHelper,
+	"exit":   exitHelper,
+	"report": reportHelper,
+}
+
+var (
+	helperMu   sync.Mutex
+	helperUsed = map[string]bool{}
+)
+
+func runHelper(args []string) int {
+	if len(args) == 0 || helpers[args[0]] == nil {
+		fmt.Fprintf(os.Stderr, "helper: unknown helper %q\n", args)
+		return 2
+	}
+	return helpers[args[0]](args[1:])
+}
+
+// sleepHelper runs until killed: helper sleep DIR [--reset-hup|--catch-hup].
+//
+// It appends a line to DIR/probe for every SIGUSR1 (the tests' liveness
+// probe); with --catch-hup, a line to DIR/hups for every SIGHUP, as a server
+// that reloads on SIGHUP (gunicorn) would act on it; with --reset-hup it sets
+// SIGHUP to its default action first, as node does at start-up whatever it
+// inherited. SIGQUIT has its default action (death, not Go's goroutine
+// dump), as in a C program. It writes its PID to DIR/pid when it is ready.
+func sleepHelper(args []string) int {
+	dir := args[0]
+	if err := session.SetDefaultAction(syscall.SIGQUIT); err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGUSR1) // one channel: signals are recorded in arrival order
+	for _, opt := range args[1:] {
+		switch opt {
+		case "--reset-hup":
+			if err := session.SetDefaultAction(syscall.SIGHUP); err != nil {
+				fmt.Fprintln(os.Stderr, "helper:", err)
+				return 2
+			}
+		case "--catch-hup":
+			signal.Notify(sigs, syscall.SIGHUP)
+		}
+	}
+	writeReady(dir)
+	for s := range sigs {
+		name := "probe"
+		if s == syscall.SIGHUP {
+			name = "hups"
+		}
+		appendLine(filepath.Join(dir, name), s.String())
+	}
+	return 0
+}
+
+// tickHelper writes "tick N" to standard output every 50ms until killed,
+// numbering from 1: helper tick DIR. Standard error gets "tock N" for every
+// tenth. It is ready (DIR/pid) before the first line.
+func tickHelper(args []string) int {
+	probe := make(chan os.Signal, 1)
+	signal.Notify(probe, syscall.SIGUSR1)
+	writeReady(args[0])
+	tick := time.NewTicker(50 * time.Millisecond)
+	for n := 1; ; n++ {
+		fmt.Printf("tick %d\n", n)
+		if n%10 == 0 {
+			fmt.Fprintf(os.Stderr, "tock %d\n", n)
+		}
+		select {
+		case <-tick.C:
+		case <-probe:
+			appendLine(filepath.Join(args[0], "probe"), "probe")
+		}
+	}
+}
+
+// exitHelper exits with the status given: helper exit N.
+func exitHelper(args []string) int {
+	n, _ := strconv.Atoi(args[0])
+	return n
+}
+
+// reportHelper writes what the command it stands for was given to FILE, one
+// "key=value" line each, and exits: helper report FILE.
+func reportHelper(args []string) int {
+	var b strings.Builder
+	self, _ := readStat(os.Getpid())
+	fmt.Fprintf(&b, "pid=%d\nsid=%d\npgrp=%d\ntty_nr=%d\n", os.Getpid(), self.sid, self.pgrp, self.ttyNr)
+	for fd := 0; fd < 3; fd++ {
+		target, _ := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+		flags, _ := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+		fmt.Fprintf(&b, "fd%d=%s\nfd%d_accmode=%d\n", fd, target, fd, flags&unix.O_ACCMODE)
+	}
+	_, err := unix.Read(0, make([]byte, 1))
+	fmt.Fprintf(&b, "read_stdin_err=%v\n", errors.Is(err, unix.EBADF))
+	ign, _ := sigMask(os.Getpid(), "SigIgn")
+	fmt.Fprintf(&b, "hup_ignored=%v\n", hasSignal(ign, syscall.SIGHUP))
+	fmt.Fprintf(&b, "env_posixly=%v\n", os.Getenv("POSIXLY_CORRECT") != "")
+	if err := os.WriteFile(args[0], []byte(b.String()), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	return 0
+}
+
+// writeReady writes this process's PID to DIR/pid, atomically.
+func writeReady(dir string) {
+	tmp := filepath.Join(dir, ".pid.tmp")
+	err := os.WriteFile(tmp, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, "pid"))
+	}
+	if err != nil {
+		// The test waiting for the file fails at its deadline, with this on stderr.
+		fmt.Fprintln(os.Stderr, "helper: write ready file:", err)
+	}
+}
+
+func appendLine(path, line string) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintln(f, line)
+}

@@ -1,0 +1,217 @@
+//go:build linux
+
+package tests
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/gdetach/gdetach/session"
+	"golang.org/x/sys/unix"
+)
+
+// suiteEnv marks the test process that runs the tests, below the supervisor.
+const suiteEnv = "GDETACH_TEST_SUITE"
+
+// binDir holds the commands under test and the helper, and leads $PATH.
+var binDir string
+
+func TestMain(m *testing.M) {
+	if filepath.Base(os.Args[0]) == "helper" {
+		os.Exit(runHelper(os.Args[1:]))
+	}
+	if os.Getenv(suiteEnv) == "" {
+		os.Exit(superviseSuite())
+	}
+	os.Exit(runSuite(m))
+}
+
+// superviseSuite runs the test binary again as the suite, in a session of its
+// own (so the commands see no controlling terminal, however `make test` was
+// started), below this process as a child subreaper. The processes the tests
+// orphan on purpose, the survivors of a hangup, are re-parented here rather
+// than to PID 1 (which, in some containers, never reaps them); once the suite
+// exits they are killed and reaped, so a test run leaves nothing behind.
+func superviseSuite() int {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "tests: become a subreaper:", err)
+		return 1
+	}
+	cmd := exec.Command(os.Args[0], os.Args[1:]...)
+	cmd.Env = append(os.Environ(), suiteEnv+"=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGHUP)
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "tests: start the suite:", err)
+		return 1
+	}
+	suite := cmd.Process.Pid
+	go func() {
+		for s := range sigs {
+			_ = unix.Kill(suite, s.(syscall.Signal)) // go test's timeout sends SIGQUIT
+		}
+	}()
+	status := -1
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, 0, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil { // ECHILD: nothing left
+			break
+		}
+		if pid == suite {
+			status = ws.ExitStatus()
+			if ws.Signaled() {
+				status = 128 + int(ws.Signal())
+			}
+		}
+		if status >= 0 {
+			killChildren()
+		}
+	}
+	return status
+}
+
+// killChildren kills every remaining child of this process; their own
+// children come back here when they die, and are killed in turn.
+func killChildren() {
+	self := os.Getpid()
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if p, err := readStat(pid); err == nil && p.ppid == self {
+			_ = unix.Kill(pid, unix.SIGKILL)
+		}
+	}
+}
+
+// runSuite builds the commands, puts them first on $PATH and runs the tests.
+func runSuite(m *testing.M) int {
+	// The control cases need the default dispositions in the shells they
+	// start, even when `make test` itself runs under nohup or in the
+	// background of a shell without job control.
+	for _, s := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT} {
+		if err := session.SetDefaultAction(s); err != nil {
+			fmt.Fprintln(os.Stderr, "tests:", err)
+			return 1
+		}
+	}
+	dir, err := os.MkdirTemp("", "gdetach-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tests:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	if err := build(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "tests:", err)
+		return 1
+	}
+	binDir = dir
+	os.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	// Race-enabled commands and helpers would otherwise wait a second at exit.
+	os.Setenv("GORACE", "atexit_sleep_ms=0")
+	status := m.Run()
+	if status == 0 && flag.Lookup("test.run").Value.String() == "" {
+		if unused := unusedHelpers(); len(unused) > 0 {
+			fmt.Fprintf(os.Stderr, "tests: helpers no test uses: %v\n", unused)
+			status = 1
+		}
+	}
+	return status
+}
+
+// build compiles every command into dir (with -race when the tests have it)
+// and copies the test binary there as "helper".
+func build(dir string) error {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	args := []string{"build", "-o", dir + "/"}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command(goTool, append(args, "./cmd/...")...)
+	cmd.Dir = ".."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	// A copy, not a symlink: the helper's name is how TestMain knows it.
+	self, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "helper"), self, 0o755)
+}
+
+// unusedHelpers lists the registered helpers no test asked for.
+func unusedHelpers() []string {
+	helperMu.Lock()
+	defer helperMu.Unlock()
+	var names []string
+	for name := range helpers {
+		if !helperUsed[name] {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// helperArgs is the argument list that runs the named helper with args, and
+// marks the helper used.
+func helperArgs(name string, args ...string) []string {
+	if helpers[name] == nil {
+		panic("no helper " + name)
+	}
+	helperMu.Lock()
+	helperUsed[name] = true
+	helperMu.Unlock()
+	return append([]string{"helper", name}, args...)
+}
+
+// helperLine is helperArgs as a line of shell words.
+func helperLine(name string, args ...string) string {
+	words := helperArgs(name, args...)
+	for i, w := range words {
+		words[i] = shellQuote(w)
+	}
+	return strings.Join(words, " ")
+}
+
+// shellQuote quotes s for bash, unless it needs no quoting.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// tempDir is t.TempDir with a name that needs no quoting in a shell line
+// (t.TempDir's carries the test's name, with its $, ( and %).
+func tempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "gdetach-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}

@@ -1,0 +1,137 @@
+//go:build linux
+
+package tests
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// What a user does to a job reaches the command, and the shell sees the
+// command's own exit status, as if gnohup were not there. Each case also runs
+// without gnohup, so the expected status is the command's, not an invention.
+func TestSignalsReachCommand(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		start  string // starts the job; DIR is the helper's directory
+		act    string // what the user types (a control character is sent raw)
+		finish string // collects the status into $?
+		want   int
+	}{
+		{"kill $!", "PREFIX" + "HELPER &", "kill $!", "wait $!", 143},
+		{"kill -INT %1", "PREFIX" + "HELPER &", "kill -INT %1", "wait %1", 130},
+		{"kill -QUIT %1", "PREFIX" + "HELPER &", "kill -QUIT %1", "wait %1", 131},
+		{"Ctrl-C on the foreground job", "PREFIX" + "HELPER", "\x03", "true", 130},
+	} {
+		for _, prefix := range []string{"", "gnohup "} {
+			name := c.name + " (control)"
+			if prefix != "" {
+				name = c.name + " (gnohup)"
+			}
+			t.Run(name, func(t *testing.T) {
+				dir := tempDir(t)
+				tm := startTerm(t, dir)
+				line := strings.NewReplacer("PREFIX", prefix, "HELPER", helperLine("sleep", dir)).Replace(c.start)
+				pid := tm.job(line, dir)
+				if strings.HasPrefix(c.act, "\x03") {
+					n := tm.prompts()
+					tm.send(c.act)
+					tm.waitPrompts(n + 1)
+					// $? of the foreground job, before anything else runs
+					c.finish = "(exit $?)"
+				} else {
+					tm.run(c.act)
+				}
+				if got := tm.status(c.finish, dir); got != c.want {
+					t.Errorf("status %d, want %d", got, c.want)
+				}
+				waitGone(t, pid)
+			})
+		}
+	}
+}
+
+// Ctrl-Z stops the command with the job, bg continues both, and the shell
+// reports the job as it would the command alone.
+func TestStopAndContinue(t *testing.T) {
+	dir := tempDir(t)
+	tm := startTerm(t, dir)
+	pid := tm.job("gnohup "+helperLine("tick", dir), dir)
+	out := filepath.Join(dir, "nohup.out")
+	n := tm.prompts()
+	tm.send("\x1a") // Ctrl-Z
+	tm.waitPrompts(n + 1)
+	waitFor(t, "the command stopped", func() bool { return mustStat(t, pid).state == 'T' })
+	if !strings.Contains(tm.output(), "Stopped ") || strings.Contains(tm.output(), "Stopped (signal)") {
+		t.Error(`bash did not report the job "Stopped", as for a keyboard stop`)
+	}
+	stopped := readFile(t, out)
+	tm.run("bg")
+	waitFor(t, "output after bg", func() bool { return len(readFile(t, out)) > len(stopped) })
+	tm.run("kill %1")
+	if got := tm.status("wait %1", dir); got != 143 {
+		t.Errorf("status after kill %%1: %d, want 143", got)
+	}
+	waitGone(t, pid)
+}
+
+// The command's exit status is gnohup's.
+func TestExitStatusPassesThrough(t *testing.T) {
+	dir := tempDir(t)
+	tm := startTerm(t, dir)
+	for _, want := range []int{0, 7, 255} {
+		if got := tm.status("gnohup "+helperLine("exit", strconv.Itoa(want)), dir); got != want {
+			t.Errorf("status %d, want %d", got, want)
+		}
+	}
+}
+
+// From a script (no job control), `gnohup cmd &` execs the command in place:
+// $! is the command's PID, and it leads a session of its own.
+func TestScriptBangIsCommand(t *testing.T) {
+	for _, viaTerminal := range []bool{true, false} {
+		name := "without a terminal"
+		if viaTerminal {
+			name = "script in a terminal"
+		}
+		t.Run(name, func(t *testing.T) {
+			dir := tempDir(t)
+			script := filepath.Join(dir, "start.sh")
+			body := "gnohup " + helperLine("sleep", dir) + " &\necho $! > " + filepath.Join(dir, "bang") + "\n"
+			if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if viaTerminal {
+				startTerm(t, dir).run("bash " + script)
+			} else {
+				// Output to a file: a pipe would stay open in the command.
+				log, err := os.Create(filepath.Join(dir, "log"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer log.Close()
+				cmd := exec.Command("bash", script)
+				cmd.Dir, cmd.Stdout, cmd.Stderr = dir, log, log
+				if err := cmd.Run(); err != nil {
+					t.Fatalf("%v: %s", err, readFile(t, log.Name()))
+				}
+			}
+			pid := readyPID(t, dir)
+			killAtCleanup(t, pid)
+			bang, err := readPIDFile(filepath.Join(dir, "bang"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bang != pid {
+				t.Errorf("$! is %d, the command is %d", bang, pid)
+			}
+			if p := mustStat(t, pid); p.sid != pid || p.ttyNr != 0 {
+				t.Errorf("command sid %d tty_nr %d, want its own session (%d) and no terminal", p.sid, p.ttyNr, pid)
+			}
+		})
+	}
+}
