@@ -21,11 +21,12 @@ func TestSignalsReachCommand(t *testing.T) {
 		act    string // what the user types (a control character is sent raw)
 		finish string // collects the status into $?
 		want   int
+		report string // how bash reports the job's end: the signal, so not an exit 143
 	}{
-		{"kill $!", "PREFIX" + "HELPER &", "kill $!", "wait $!", 143},
-		{"kill -INT %1", "PREFIX" + "HELPER &", "kill -INT %1", "wait %1", 130},
-		{"kill -QUIT %1", "PREFIX" + "HELPER &", "kill -QUIT %1", "wait %1", 131},
-		{"Ctrl-C on the foreground job", "PREFIX" + "HELPER", "\x03", "true", 130},
+		{"kill $!", "PREFIX" + "HELPER &", "kill $!", "wait $!", 143, "Terminated"},
+		{"kill -INT %1", "PREFIX" + "HELPER &", "kill -INT %1", "wait %1", 130, "Interrupt"},
+		{"kill -QUIT %1", "PREFIX" + "HELPER &", "kill -QUIT %1", "wait %1", 131, "Quit"},
+		{"Ctrl-C on the foreground job", "PREFIX" + "HELPER", "\x03", "true", 130, ""},
 	} {
 		for _, prefix := range []string{"", "gnohup "} {
 			name := c.name + " (control)"
@@ -48,6 +49,9 @@ func TestSignalsReachCommand(t *testing.T) {
 				}
 				if got := tm.status(c.finish, dir); got != c.want {
 					t.Errorf("status %d, want %d", got, c.want)
+				}
+				if !strings.Contains(tm.output(), c.report) {
+					t.Errorf("bash did not report the job %q", c.report)
 				}
 				waitGone(t, pid)
 			})
