@@ -18,9 +18,11 @@ import (
 	"github.com/spf13/pflag"
 )
 
-func main() {
+func main() { cli.Main(program()) }
+
+func program() cli.Program {
 	opt := detach.Options{Log: log.New(os.Stderr, "gnohup: ", 0)}
-	cli.Main(cli.Program{
+	return cli.Program{
 		Name:     "gnohup",
 		Synopsis: "[OPTION]... COMMAND [ARG]...",
 		Summary:  "Run COMMAND immune to hangups, outside the terminal's session.",
@@ -42,7 +44,7 @@ COMMAND runs in a new session, so the terminal's hangup cannot reach it.`,
 		},
 		FailureStatus: failureStatus(),
 		ReraiseSignal: true,
-	})
+	}
 }
 
 // failureStatus is 125, or 127 when POSIXLY_CORRECT is set, as in coreutils.

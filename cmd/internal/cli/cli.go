@@ -57,24 +57,16 @@ func Main(p Program) {
 // and otherwise FailureStatus. Messages go to stderr, except what --help and
 // --version print, which goes to stdout.
 func (p Program) Execute(args []string, stdout, stderr io.Writer) int {
-	fs := pflag.NewFlagSet(p.Name, pflag.ContinueOnError)
-	fs.SetOutput(io.Discard) // pflag prints nothing; errors come back to us
-	fs.Usage = func() {}
-	fs.SetInterspersed(false) // options after COMMAND belong to COMMAND
-	fs.SortFlags = false
-	if p.Flags != nil {
-		p.Flags(fs)
-	}
-	help := fs.BoolP("help", "h", false, "display this help and exit")
-	version := fs.BoolP("version", "V", false, "output version information and exit")
-
+	fs := p.FlagSet()
 	err := fs.Parse(args)
+	help, _ := fs.GetBool("help")
+	version, _ := fs.GetBool("version")
 	switch {
 	case err != nil:
 		err = &UsageError{Msg: gnuParseMessage(err)}
-	case *help:
+	case help:
 		return p.print(stdout, stderr, p.helpText(fs))
-	case *version:
+	case version:
 		return p.print(stdout, stderr, fmt.Sprintf("%s (gdetach) %s\n", p.Name, Version()))
 	case fs.NArg() == 0:
 		err = &UsageError{Msg: "missing operand"}
@@ -82,6 +74,23 @@ func (p Program) Execute(args []string, stdout, stderr io.Writer) int {
 		err = p.Run(fs.Args())
 	}
 	return p.exit(err, stderr)
+}
+
+// FlagSet returns the command's options, --help and --version included, set
+// up as Execute parses them: errors returned rather than printed, and
+// parsing stopped at the first operand (options after COMMAND are COMMAND's).
+func (p Program) FlagSet() *pflag.FlagSet {
+	fs := pflag.NewFlagSet(p.Name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.SetInterspersed(false)
+	fs.SortFlags = false
+	if p.Flags != nil {
+		p.Flags(fs)
+	}
+	fs.BoolP("help", "h", false, "display this help and exit")
+	fs.BoolP("version", "V", false, "output version information and exit")
+	return fs
 }
 
 // exit reports err on stderr and returns the exit status for it.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"syscall"
@@ -189,5 +190,17 @@ func TestReraiseSignal(t *testing.T) {
 	}
 	if ws := ee.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
 		t.Errorf("wait status %v, want killed by SIGTERM like the program it ran", ws)
+	}
+}
+
+func TestCheckManPage(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "prog.1")
+	os.WriteFile(page, []byte(`.BR \-o ", " \-\-output
+.B \-\-max
+.BR \-h ", " \-\-help
+`), 0o644)
+	err := testProgram(nil).CheckManPage(page)
+	if err == nil || !strings.HasSuffix(err.Error(), "does not document --version, -V") {
+		t.Errorf("CheckManPage = %v, want it to miss only --version and -V", err)
 	}
 }
