@@ -26,13 +26,23 @@ type run struct {
 	stderr string
 }
 
-// runWith runs args in dir with fds 0-2 on ptys where tty says so and on
-// files elsewhere, env added to the environment, and returns what happened.
-func runWith(t *testing.T, dir string, tty [3]bool, env []string, args ...string) run {
+// How runWith starts a command.
+type runOptions struct {
+	tty  [3]bool             // which of fds 0-2 are terminals (each its own pty); the others are files
+	env  []string            // added to the environment
+	cred *syscall.Credential // run as another user
+}
+
+// runWith runs args in dir as o says, and returns what happened.
+func runWith(t *testing.T, dir string, o runOptions, args ...string) run {
 	t.Helper()
+	tty := o.tty
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(os.Environ(), o.env...)
+	if o.cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: o.cred}
+	}
 	var outputs [3]*bytes.Buffer
 	var done []chan struct{}
 	var slaves []*os.File
@@ -178,7 +188,7 @@ func TestGnohupCommandLine(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := tempDir(t)
-			r := runWith(t, dir, [3]bool{}, c.env, append([]string{"gnohup"}, c.args(dir)...)...)
+			r := runWith(t, dir, runOptions{env: c.env}, append([]string{"gnohup"}, c.args(dir)...)...)
 			if r.status != c.wantStatus {
 				t.Errorf("status %d, want %d", r.status, c.wantStatus)
 			}
@@ -231,7 +241,7 @@ func TestGnohupTerminalCombinations(t *testing.T) {
 		t.Run(fmt.Sprintf("tty %v", c.tty), func(t *testing.T) {
 			dir := tempDir(t)
 			file := filepath.Join(dir, "report")
-			r := runWith(t, dir, c.tty, nil, append([]string{"gnohup"}, helperArgs("report", file)...)...)
+			r := runWith(t, dir, runOptions{tty: c.tty}, append([]string{"gnohup"}, helperArgs("report", file)...)...)
 			if r.status != 0 {
 				t.Fatalf("status %d, stderr %q", r.status, r.stderr)
 			}
@@ -295,7 +305,7 @@ func TestGnohupOutputFallback(t *testing.T) {
 				os.Mkdir(filepath.Join(home, "nohup.out"), 0o755)
 			}
 			file := filepath.Join(dir, "report")
-			r := runWith(t, dir, [3]bool{false, true, false}, append([]string{"HOME=" + home}, c.env...),
+			r := runWith(t, dir, runOptions{tty: [3]bool{false, true, false}, env: append([]string{"HOME=" + home}, c.env...)},
 				append([]string{"gnohup"}, helperArgs("report", file)...)...)
 			if r.status != c.wantStatus {
 				t.Errorf("status %d, want %d", r.status, c.wantStatus)
@@ -327,7 +337,7 @@ func TestGnohupOutputOption(t *testing.T) {
 		t.Run(fmt.Sprintf("tty %v", tty), func(t *testing.T) {
 			dir := tempDir(t)
 			log, file := filepath.Join(dir, "app.log"), filepath.Join(dir, "report")
-			r := runWith(t, dir, tty, nil, append([]string{"gnohup", "-o", log}, helperArgs("report", file)...)...)
+			r := runWith(t, dir, runOptions{tty: tty}, append([]string{"gnohup", "-o", log}, helperArgs("report", file)...)...)
 			wantMsg := "appending output to '" + log + "'"
 			if tty[0] {
 				wantMsg = "ignoring input and " + wantMsg
@@ -352,7 +362,7 @@ func TestGnohupExecFailureOnOriginalStderr(t *testing.T) {
 	bad := filepath.Join(dir, "bad")
 	// Executable, so the lookup passes; the kernel then fails the exec (ENOENT).
 	os.WriteFile(bad, []byte("#!/nonexistent/interpreter\n"), 0o755)
-	r := runWith(t, dir, [3]bool{true, true, true}, nil, "gnohup", bad)
+	r := runWith(t, dir, runOptions{tty: [3]bool{true, true, true}}, "gnohup", bad)
 	want := "gnohup: ignoring input and appending output to 'nohup.out'\n" +
 		"gnohup: failed to run command '" + bad + "': no such file or directory\n"
 	if r.status != 127 || r.stderr != want {
@@ -360,5 +370,27 @@ func TestGnohupExecFailureOnOriginalStderr(t *testing.T) {
 	}
 	if got := readFile(t, filepath.Join(dir, "nohup.out")); got != "" {
 		t.Errorf("nohup.out holds %q", got)
+	}
+}
+
+// The same with real permissions: a current directory and a $HOME the user
+// cannot write to (as root, the test runs gnohup as nobody).
+func TestGnohupOutputUnwritable(t *testing.T) {
+	dir, home := tempDir(t), tempDir(t)
+	var cred *syscall.Credential
+	if os.Geteuid() == 0 {
+		cred = &syscall.Credential{Uid: 65534, Gid: 65534}
+	}
+	for _, d := range []string{dir, home} {
+		if err := os.Chmod(d, 0o555); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := runWith(t, dir, runOptions{tty: [3]bool{false, true, false}, env: []string{"HOME=" + home}, cred: cred},
+		append([]string{"gnohup"}, helperArgs("exit", "0")...)...)
+	want := "gnohup: failed to open 'nohup.out': permission denied\n" +
+		"gnohup: failed to open '" + home + "/nohup.out': permission denied\n"
+	if r.status != 125 || r.stderr != want {
+		t.Errorf("status %d, stderr:\n%s\nwant 125 and:\n%s", r.status, r.stderr, want)
 	}
 }

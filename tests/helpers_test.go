@@ -43,7 +43,8 @@ func runHelper(args []string) int {
 // sleepHelper runs until killed: helper sleep DIR [--reset-hup|--catch-hup].
 //
 // It appends a line to DIR/probe for every SIGUSR1 (the tests' liveness
-// probe); with --catch-hup, a line to DIR/hups for every SIGHUP, as a server
+// probe), the signal's name to DIR/signals for SIGUSR2 and SIGWINCH; with
+// --catch-hup, a line to DIR/hups for every SIGHUP, as a server
 // that reloads on SIGHUP (gunicorn) would act on it; with --reset-hup it sets
 // SIGHUP to its default action first, as node does at start-up whatever it
 // inherited. SIGQUIT has its default action (death, not Go's goroutine
@@ -55,7 +56,8 @@ func sleepHelper(args []string) int {
 		return 2
 	}
 	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, syscall.SIGUSR1) // one channel: signals are recorded in arrival order
+	// One channel: signals are recorded in the order they arrive.
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH)
 	for _, opt := range args[1:] {
 		switch opt {
 		case "--reset-hup":
@@ -69,8 +71,11 @@ func sleepHelper(args []string) int {
 	}
 	writeReady(dir)
 	for s := range sigs {
-		name := "probe"
-		if s == syscall.SIGHUP {
+		name := "signals"
+		switch s {
+		case syscall.SIGUSR1:
+			name = "probe"
+		case syscall.SIGHUP:
 			name = "hups"
 		}
 		appendLine(filepath.Join(dir, name), s.String())

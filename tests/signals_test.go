@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -56,6 +57,25 @@ func TestSignalsReachCommand(t *testing.T) {
 				waitGone(t, pid)
 			})
 		}
+	}
+}
+
+// The signals a user sends to a relayed job that do not end it reach the
+// command too.
+func TestRelayForwardsUserSignals(t *testing.T) {
+	dir := tempDir(t)
+	tm := startTerm(t, dir)
+	pid := tm.job("gnohup "+helperLine("sleep", dir)+" &", dir)
+	tm.run("kill -USR2 %1; kill -WINCH %1")
+	signals := filepath.Join(dir, "signals")
+	waitFor(t, "SIGUSR2 and SIGWINCH at the command", func() bool {
+		text := readFile(t, signals)
+		return strings.Contains(text, syscall.SIGUSR2.String()) && strings.Contains(text, syscall.SIGWINCH.String())
+	})
+	tm.run("kill -USR1 %1") // the probe, through the relay this time
+	waitFor(t, "SIGUSR1 at the command", func() bool { return countLines(filepath.Join(dir, "probe")) == 1 })
+	if !alive(t, dir, pid) {
+		t.Error("the command did not survive the signals")
 	}
 }
 
