@@ -1,7 +1,6 @@
 package session
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -9,10 +8,10 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/gdetach/gdetach/tests/testutil"
 )
 
 // The test binary doubles as the helper processes of these tests. The
@@ -51,91 +50,21 @@ func helperCommand(t *testing.T, name string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// deadline is when a test's waits give up: 90% of the way to the test
-// binary's own deadline, or a minute when there is none.
-func deadline(t *testing.T) time.Time {
-	if d, ok := t.Deadline(); ok {
-		return time.Now().Add(time.Until(d) * 9 / 10)
-	}
-	return time.Now().Add(time.Minute)
-}
-
-// waitFor polls cond until it holds, and fails the test at the deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	end := deadline(t)
-	for pause := time.Millisecond; !cond(); pause = min(2*pause, 50*time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-		time.Sleep(pause)
-	}
-}
-
-// readyPID waits for a helper's ready file and returns the PID written in it.
-func readyPID(t *testing.T, path string) int {
-	t.Helper()
-	var pid int
-	waitFor(t, "ready file "+path, func() bool {
-		b, err := os.ReadFile(path)
-		if err != nil || !strings.HasSuffix(string(b), "\n") {
-			return false
-		}
-		pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
-		return err == nil
-	})
-	return pid
-}
-
-// writeReady writes this process's PID to path, atomically.
-func writeReady(path string) {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-		panic(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		panic(err)
-	}
-}
-
-// procStat returns the state letter, process group and session of pid from /proc.
-func procStat(pid int) (state byte, pgrp, sid int, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	pgrp, _ = strconv.Atoi(f[2])
-	sid, _ = strconv.Atoi(f[3])
-	return f[0][0], pgrp, sid, nil
-}
-
+// state is the state letter of pid in /proc (0 when it is gone).
 func state(pid int) byte {
-	st, _, _, err := procStat(pid)
+	st, err := testutil.ReadStat(pid)
 	if err != nil {
 		return 0
 	}
-	return st
+	return st.State
 }
 
-// statusMask reads a signal mask line (SigIgn, SigCgt, SigBlk) of /proc/pid/status.
-func statusMask(pid int, field string) (uint64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
+// writeReady writes this process's PID to path; a helper that cannot is of no use.
+func writeReady(path string) {
+	if err := testutil.WritePIDFile(path); err != nil {
+		panic(err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
-			return strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-		}
-	}
-	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }
-
-func hasSignal(mask uint64, s syscall.Signal) bool { return mask&(1<<(s-1)) != 0 }
 
 // sleeper writes its ready file (args[0]) and waits to be killed. Its
 // signal dispositions are those it inherited.
@@ -226,14 +155,15 @@ func raiseHelper(args []string) int {
 // action and reports SigIgn and SigCgt again.
 func setDefaultHelper(args []string) int {
 	signal.Ignore(syscall.SIGHUP)
-	before, _ := statusMask(os.Getpid(), "SigIgn")
+	before, _ := testutil.SignalMask(os.Getpid(), "SigIgn")
 	if err := SetDefaultAction(syscall.SIGHUP); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	ign, _ := statusMask(os.Getpid(), "SigIgn")
-	cgt, _ := statusMask(os.Getpid(), "SigCgt")
-	fmt.Printf("%v %v %v\n", hasSignal(before, syscall.SIGHUP), hasSignal(ign, syscall.SIGHUP), hasSignal(cgt, syscall.SIGHUP))
+	ign, _ := testutil.SignalMask(os.Getpid(), "SigIgn")
+	cgt, _ := testutil.SignalMask(os.Getpid(), "SigCgt")
+	hup := func(mask uint64) bool { return testutil.HasSignal(mask, syscall.SIGHUP) }
+	fmt.Printf("%v %v %v\n", hup(before), hup(ign), hup(cgt))
 	return 0
 }
 

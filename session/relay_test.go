@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/gdetach/gdetach/tests/testutil"
 )
 
 // relay is a relay helper process and the sleeper it relays to.
@@ -43,8 +45,8 @@ func startRelay(t *testing.T) *relay {
 			r.exited <- -1
 		}
 	}()
-	r.sleeper = readyPID(t, sleeperReady)
-	if got := readyPID(t, relayReady); got != r.pid {
+	r.sleeper = testutil.ReadyPID(t, sleeperReady)
+	if got := testutil.ReadyPID(t, relayReady); got != r.pid {
 		t.Fatalf("relay reported PID %d, started %d", got, r.pid)
 	}
 	t.Cleanup(func() {
@@ -65,7 +67,7 @@ func (r *relay) signal(t *testing.T, s syscall.Signal) {
 func (r *relay) wait(t *testing.T) int {
 	t.Helper()
 	var status int
-	waitFor(t, "relay exit", func() bool {
+	testutil.WaitFor(t, "relay exit", func() bool {
 		select {
 		case status = <-r.exited:
 			return true
@@ -82,15 +84,15 @@ func (r *relay) wait(t *testing.T) int {
 
 func TestRelayStartsProgramInNewSession(t *testing.T) {
 	r := startRelay(t)
-	_, pgrp, sid, err := procStat(r.sleeper)
+	prog, err := testutil.ReadStat(r.sleeper)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, relaySid, _ := procStat(r.pid)
-	if sid != r.sleeper || pgrp != r.sleeper {
-		t.Errorf("program sid %d pgrp %d, want both %d (a session leader)", sid, pgrp, r.sleeper)
+	relay, _ := testutil.ReadStat(r.pid)
+	if prog.SID != r.sleeper || prog.PGRP != r.sleeper {
+		t.Errorf("program sid %d pgrp %d, want both %d (a session leader)", prog.SID, prog.PGRP, r.sleeper)
 	}
-	if sid == relaySid {
+	if prog.SID == relay.SID {
 		t.Error("program is in the relay's session")
 	}
 	r.signal(t, syscall.SIGTERM)
@@ -109,11 +111,11 @@ func TestRelayForwardsInterrupt(t *testing.T) {
 
 func TestRelayIgnoresHangup(t *testing.T) {
 	r := startRelay(t)
-	ign, err := statusMask(r.sleeper, "SigIgn")
+	ign, err := testutil.SignalMask(r.sleeper, "SigIgn")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !hasSignal(ign, syscall.SIGHUP) {
+	if !testutil.HasSignal(ign, syscall.SIGHUP) {
 		t.Error("the program does not start with SIGHUP ignored")
 	}
 	// SIGHUP is ignored in the kernel, so nothing is left pending: had the
@@ -128,11 +130,11 @@ func TestRelayIgnoresHangup(t *testing.T) {
 func TestRelayStopAndContinue(t *testing.T) {
 	r := startRelay(t)
 	r.signal(t, syscall.SIGTSTP)
-	waitFor(t, "program stopped", func() bool { return state(r.sleeper) == 'T' })
-	waitFor(t, "relay stopped", func() bool { return state(r.pid) == 'T' })
+	testutil.WaitFor(t, "program stopped", func() bool { return state(r.sleeper) == 'T' })
+	testutil.WaitFor(t, "relay stopped", func() bool { return state(r.pid) == 'T' })
 	r.signal(t, syscall.SIGCONT)
-	waitFor(t, "program continued", func() bool { return state(r.sleeper) != 'T' })
-	waitFor(t, "relay continued", func() bool { return state(r.pid) != 'T' })
+	testutil.WaitFor(t, "program continued", func() bool { return state(r.sleeper) != 'T' })
+	testutil.WaitFor(t, "relay continued", func() bool { return state(r.pid) != 'T' })
 	r.signal(t, syscall.SIGTERM)
 	if got := r.wait(t); got != 143 {
 		t.Errorf("relay status %d, want 143", got)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/gdetach/gdetach/tests/testutil"
 )
 
 // job starts line in the terminal (in the background if it ends in &, else as
@@ -67,8 +69,8 @@ func runHangup(t *testing.T, cases []hangupCase) {
 			if got := sigIgnored(t, pid, syscall.SIGHUP); got != c.hupIgn {
 				t.Errorf("before the hangup, SIGHUP ignored = %v, want %v", got, c.hupIgn)
 			}
-			if detached := p.sid == pid && p.ttyNr == 0; detached != c.detach {
-				t.Errorf("before the hangup, sid %d tty_nr %d for pid %d: detached = %v, want %v", p.sid, p.ttyNr, pid, detached, c.detach)
+			if detached := p.SID == pid && p.TTYNr == 0; detached != c.detach {
+				t.Errorf("before the hangup, sid %d tty_nr %d for pid %d: detached = %v, want %v", p.SID, p.TTYNr, pid, detached, c.detach)
 			}
 
 			tm.hangup()
@@ -154,13 +156,13 @@ func TestHangupOutputKeepsFlowing(t *testing.T) {
 		pid := tm.job("gnohup "+helperLine("tick", dir)+" &", dir)
 		out := filepath.Join(dir, "nohup.out")
 		ticks := func() int { return strings.Count(readFile(t, out), "tick ") }
-		waitFor(t, "output before the hangup", func() bool { return ticks() >= 3 })
+		testutil.WaitFor(t, "output before the hangup", func() bool { return ticks() >= 3 })
 		if !strings.Contains(tm.output(), "gnohup: ignoring input and appending output to 'nohup.out'") {
 			t.Error("the terminal did not show where the output goes")
 		}
 		tm.hangup()
 		atHangup := ticks()
-		waitFor(t, "20 more lines after the hangup", func() bool { return ticks() >= atHangup+20 })
+		testutil.WaitFor(t, "20 more lines after the hangup", func() bool { return ticks() >= atHangup+20 })
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
@@ -217,16 +219,16 @@ func TestHangupPidfile(t *testing.T) {
 	pidfile := filepath.Join(dir, "app.pid")
 	tm := startTerm(t, dir)
 	pid := tm.job("gnohup --pidfile "+pidfile+" "+helperLine("sleep", dir)+" &", dir)
-	waitFor(t, "the pidfile", func() bool { n, err := readPIDFile(pidfile); return err == nil && n == pid })
+	testutil.WaitFor(t, "the pidfile", func() bool { n, err := testutil.ReadPIDFile(pidfile); return err == nil && n == pid })
 	tm.hangup()
 	if !alive(t, dir, pid) {
 		t.Fatal("the command did not survive the hangup")
 	}
-	if n, err := readPIDFile(pidfile); err != nil || n != pid {
+	if n, err := testutil.ReadPIDFile(pidfile); err != nil || n != pid {
 		t.Fatalf("after the hangup the pidfile holds %d, %v; want %d", n, err, pid)
 	}
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the pidfile's removal", func() bool { _, err := os.Stat(pidfile); return os.IsNotExist(err) })
+	testutil.WaitFor(t, "the pidfile's removal", func() bool { _, err := os.Stat(pidfile); return os.IsNotExist(err) })
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gdetach/gdetach/session"
+	"github.com/gdetach/gdetach/tests/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -114,8 +115,8 @@ func exitHelper(args []string) int {
 // "key=value" line each, and exits: helper report FILE.
 func reportHelper(args []string) int {
 	var b strings.Builder
-	self, _ := readStat(os.Getpid())
-	fmt.Fprintf(&b, "pid=%d\nsid=%d\npgrp=%d\ntty_nr=%d\n", os.Getpid(), self.sid, self.pgrp, self.ttyNr)
+	self, _ := testutil.ReadStat(os.Getpid())
+	fmt.Fprintf(&b, "pid=%d\nsid=%d\npgrp=%d\ntty_nr=%d\n", os.Getpid(), self.SID, self.PGRP, self.TTYNr)
 	for fd := 0; fd < 3; fd++ {
 		target, _ := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
 		flags, _ := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
@@ -123,8 +124,8 @@ func reportHelper(args []string) int {
 	}
 	_, err := unix.Read(0, make([]byte, 1))
 	fmt.Fprintf(&b, "read_stdin_err=%v\n", errors.Is(err, unix.EBADF))
-	ign, _ := sigMask(os.Getpid(), "SigIgn")
-	fmt.Fprintf(&b, "hup_ignored=%v\n", hasSignal(ign, syscall.SIGHUP))
+	ign, _ := testutil.SignalMask(os.Getpid(), "SigIgn")
+	fmt.Fprintf(&b, "hup_ignored=%v\n", testutil.HasSignal(ign, syscall.SIGHUP))
 	fmt.Fprintf(&b, "env_posixly=%v\n", os.Getenv("POSIXLY_CORRECT") != "")
 	if err := os.WriteFile(args[0], []byte(b.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "helper:", err)
@@ -135,12 +136,7 @@ func reportHelper(args []string) int {
 
 // writeReady writes this process's PID to DIR/pid, atomically.
 func writeReady(dir string) {
-	tmp := filepath.Join(dir, ".pid.tmp")
-	err := os.WriteFile(tmp, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, "pid"))
-	}
-	if err != nil {
+	if err := testutil.WritePIDFile(filepath.Join(dir, "pid")); err != nil {
 		// The test waiting for the file fails at its deadline, with this on stderr.
 		fmt.Fprintln(os.Stderr, "helper: write ready file:", err)
 	}

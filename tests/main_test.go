@@ -11,12 +11,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/gdetach/gdetach/session"
+	"github.com/gdetach/gdetach/tests/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -89,16 +89,9 @@ func superviseSuite() int {
 // killChildren kills every remaining child of this process; their own
 // children come back here when they die, and are killed in turn.
 func killChildren() {
-	self := os.Getpid()
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if p, err := readStat(pid); err == nil && p.ppid == self {
-			_ = unix.Kill(pid, unix.SIGKILL)
-		}
+	kids, _ := testutil.Children(os.Getpid())
+	for _, pid := range kids {
+		_ = unix.Kill(pid, unix.SIGKILL)
 	}
 }
 

@@ -3,134 +3,43 @@
 package tests
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gdetach/gdetach/tests/testutil"
 	"golang.org/x/sys/unix"
 )
-
-// scale stretches every deadline: GDETACH_TEST_TIMEOUT_SCALE=3 on a slow machine.
-func scale() time.Duration {
-	if n, err := strconv.Atoi(os.Getenv("GDETACH_TEST_TIMEOUT_SCALE")); err == nil && n > 0 {
-		return time.Duration(n)
-	}
-	return 1
-}
-
-// deadline is when a test's waits give up: 90% of the way to the test
-// binary's deadline (as os/signal's TestNohup keeps 10% headroom), or two
-// minutes when go test runs without one.
-func deadline(t *testing.T) time.Time {
-	if d, ok := t.Deadline(); ok {
-		return time.Now().Add(time.Until(d) * 9 / 10)
-	}
-	return time.Now().Add(2 * time.Minute * scale())
-}
-
-// waitFor polls cond, with a growing pause, until it holds; at the deadline
-// it fails the test, saying what it waited for.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	end := deadline(t)
-	for pause := time.Millisecond; !cond(); pause = min(2*pause, 50*time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-		time.Sleep(pause)
-	}
-}
 
 // readyPID waits for DIR/pid, written by a helper once it is ready, and
 // returns the PID in it.
 func readyPID(t *testing.T, dir string) int {
 	t.Helper()
-	var pid int
-	waitFor(t, "helper ready in "+dir, func() bool {
-		var err error
-		pid, err = readPIDFile(filepath.Join(dir, "pid"))
-		return err == nil
-	})
-	return pid
+	return testutil.ReadyPID(t, filepath.Join(dir, "pid"))
 }
 
-// readPIDFile reads a file holding one PID and a newline.
-func readPIDFile(path string) (int, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0, err
-	}
-	s, ok := strings.CutSuffix(string(b), "\n")
-	if !ok {
-		return 0, fmt.Errorf("%s: %q is not a PID and a newline", path, b)
-	}
-	return strconv.Atoi(s)
-}
-
-// procStat is what /proc/PID/stat says about a process.
-type procStat struct {
-	state                  byte
-	ppid, pgrp, sid, ttyNr int
-}
-
-func readStat(pid int) (procStat, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return procStat{}, err
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	var p procStat
-	p.state = f[0][0]
-	p.ppid, _ = strconv.Atoi(f[1])
-	p.pgrp, _ = strconv.Atoi(f[2])
-	p.sid, _ = strconv.Atoi(f[3])
-	p.ttyNr, _ = strconv.Atoi(f[4])
-	return p, nil
-}
-
-func mustStat(t *testing.T, pid int) procStat {
+func mustStat(t *testing.T, pid int) testutil.Stat {
 	t.Helper()
-	p, err := readStat(pid)
+	st, err := testutil.ReadStat(pid)
 	if err != nil {
 		t.Fatalf("process %d: %v", pid, err)
 	}
-	return p
+	return st
 }
-
-// sigMask reads a mask line (SigIgn, SigCgt, SigBlk) of /proc/PID/status.
-func sigMask(pid int, field string) (uint64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
-			return strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-		}
-	}
-	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
-}
-
-func hasSignal(mask uint64, s syscall.Signal) bool { return mask&(1<<(s-1)) != 0 }
 
 // sigIgnored reports whether pid ignores s.
 func sigIgnored(t *testing.T, pid int, s syscall.Signal) bool {
 	t.Helper()
-	m, err := sigMask(pid, "SigIgn")
+	m, err := testutil.SignalMask(pid, "SigIgn")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return hasSignal(m, s)
+	return testutil.HasSignal(m, s)
 }
 
 // pidfd opens a pidfd on pid, so the process is watched and signalled
@@ -172,7 +81,7 @@ func exited(t *testing.T, pfd *os.File, d time.Duration) bool {
 // waitGone waits until pid has exited, and fails the test at the deadline.
 func waitGone(t *testing.T, pid int) {
 	t.Helper()
-	if !exited(t, pidfd(t, pid), time.Until(deadline(t))) {
+	if !exited(t, pidfd(t, pid), time.Until(testutil.Deadline(t))) {
 		t.Fatalf("process %d is still running", pid)
 	}
 }
@@ -202,7 +111,7 @@ func alive(t *testing.T, dir string, pid int) bool {
 	if err := unix.PidfdSendSignal(int(pfd.Fd()), unix.SIGUSR1, nil, 0); err != nil {
 		return false
 	}
-	end := deadline(t)
+	end := testutil.Deadline(t)
 	for pause := time.Millisecond; countLines(filepath.Join(dir, "probe")) == before; pause = min(2*pause, 50*time.Millisecond) {
 		if exited(t, pfd, pause) {
 			return false

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/gdetach/gdetach/tests/testutil"
 )
 
 // What a user does to a job reaches the command, and the shell sees the
@@ -68,12 +70,12 @@ func TestRelayForwardsUserSignals(t *testing.T) {
 	pid := tm.job("gnohup "+helperLine("sleep", dir)+" &", dir)
 	tm.run("kill -USR2 %1; kill -WINCH %1")
 	signals := filepath.Join(dir, "signals")
-	waitFor(t, "SIGUSR2 and SIGWINCH at the command", func() bool {
+	testutil.WaitFor(t, "SIGUSR2 and SIGWINCH at the command", func() bool {
 		text := readFile(t, signals)
 		return strings.Contains(text, syscall.SIGUSR2.String()) && strings.Contains(text, syscall.SIGWINCH.String())
 	})
 	tm.run("kill -USR1 %1") // the probe, through the relay this time
-	waitFor(t, "SIGUSR1 at the command", func() bool { return countLines(filepath.Join(dir, "probe")) == 1 })
+	testutil.WaitFor(t, "SIGUSR1 at the command", func() bool { return countLines(filepath.Join(dir, "probe")) == 1 })
 	if !alive(t, dir, pid) {
 		t.Error("the command did not survive the signals")
 	}
@@ -89,13 +91,13 @@ func TestStopAndContinue(t *testing.T) {
 	n := tm.prompts()
 	tm.send("\x1a") // Ctrl-Z
 	tm.waitPrompts(n + 1)
-	waitFor(t, "the command stopped", func() bool { return mustStat(t, pid).state == 'T' })
+	testutil.WaitFor(t, "the command stopped", func() bool { return mustStat(t, pid).State == 'T' })
 	if !strings.Contains(tm.output(), "Stopped ") || strings.Contains(tm.output(), "Stopped (signal)") {
 		t.Error(`bash did not report the job "Stopped", as for a keyboard stop`)
 	}
 	stopped := readFile(t, out)
 	tm.run("bg")
-	waitFor(t, "output after bg", func() bool { return len(readFile(t, out)) > len(stopped) })
+	testutil.WaitFor(t, "output after bg", func() bool { return len(readFile(t, out)) > len(stopped) })
 	tm.run("kill %1")
 	if got := tm.status("wait %1", dir); got != 143 {
 		t.Errorf("status after kill %%1: %d, want 143", got)
@@ -146,15 +148,15 @@ func TestScriptBangIsCommand(t *testing.T) {
 			}
 			pid := readyPID(t, dir)
 			killAtCleanup(t, pid)
-			bang, err := readPIDFile(filepath.Join(dir, "bang"))
+			bang, err := testutil.ReadPIDFile(filepath.Join(dir, "bang"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if bang != pid {
 				t.Errorf("$! is %d, the command is %d", bang, pid)
 			}
-			if p := mustStat(t, pid); p.sid != pid || p.ttyNr != 0 {
-				t.Errorf("command sid %d tty_nr %d, want its own session (%d) and no terminal", p.sid, p.ttyNr, pid)
+			if p := mustStat(t, pid); p.SID != pid || p.TTYNr != 0 {
+				t.Errorf("command sid %d tty_nr %d, want its own session (%d) and no terminal", p.SID, p.TTYNr, pid)
 			}
 		})
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"github.com/gdetach/gdetach/tests/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -96,7 +97,7 @@ func (tm *term) output() string {
 // waitOutput waits until cond holds for the output, and fails at the deadline.
 func (tm *term) waitOutput(what string, cond func(out string) bool) {
 	tm.t.Helper()
-	timer := time.NewTimer(time.Until(deadline(tm.t)))
+	timer := time.NewTimer(time.Until(testutil.Deadline(tm.t)))
 	defer timer.Stop()
 	for {
 		tm.mu.Lock()
@@ -155,7 +156,7 @@ func (tm *term) hangup() {
 	}
 	select {
 	case <-tm.shExited:
-	case <-time.After(time.Until(deadline(tm.t))):
+	case <-time.After(time.Until(testutil.Deadline(tm.t))):
 		tm.t.Fatal("bash did not exit after the hangup")
 	}
 	// bash passes the hangup on to its jobs, then dies of it itself.

@@ -5,13 +5,13 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gdetach/gdetach/tests/testutil"
 )
 
 // gnohupStartup compares `gnohup true` with `nohup true`.
@@ -65,22 +65,22 @@ func relayFootprint(b *strings.Builder, bin string) error {
 	if err != nil {
 		return err
 	}
-	before, err := cpuTicks(relay)
+	before, err := testutil.ReadStat(relay)
 	if err != nil {
 		return err
 	}
 	time.Sleep(wait) // the measurement itself: idle time
-	after, err := cpuTicks(relay)
+	after, err := testutil.ReadStat(relay)
 	if err != nil {
 		return err
 	}
-	rss, err := statusKB(relay, "VmRSS")
+	rss, err := testutil.StatusKB(relay, "VmRSS")
 	if err != nil {
 		return err
 	}
-	anon, _ := statusKB(relay, "RssAnon")
-	file, _ := statusKB(relay, "RssFile")
-	childRSS, _ := statusKB(child, "VmRSS")
+	anon, _ := testutil.StatusKB(relay, "RssAnon")
+	file, _ := testutil.StatusKB(relay, "RssFile")
+	childRSS, _ := testutil.StatusKB(child, "VmRSS")
 	fmt.Fprintf(b, "## gnohup's relay while the command runs\n\n")
 	fmt.Fprintf(b, "`gnohup sleep 3600` started as a job leader, measured once `sleep` runs:\n\n")
 	fmt.Fprintln(b, "| | value | target |")
@@ -88,67 +88,21 @@ func relayFootprint(b *strings.Builder, bin string) error {
 	fmt.Fprintf(b, "| relay resident memory (VmRSS) | %d KiB (%.2f MiB) | ≤ 3 MiB |\n", rss, float64(rss)/1024)
 	fmt.Fprintf(b, "| … of which anonymous (heap, stacks) | %d KiB | |\n", anon)
 	fmt.Fprintf(b, "| … of which file-backed (gnohup's own code, shared by every gnohup) | %d KiB | |\n", file)
-	fmt.Fprintf(b, "| relay CPU over %v of waiting | %d clock ticks (1 tick = 10 ms) | 0 |\n", wait, after-before)
+	fmt.Fprintf(b, "| relay CPU over %v of waiting | %d clock ticks (1 tick = 10 ms) | 0 |\n", wait, after.UTime+after.STime-before.UTime-before.STime)
 	fmt.Fprintf(b, "| `sleep` itself, for scale | %d KiB | |\n\n", childRSS)
 	return nil
 }
 
-// waitChild waits until pid has a child and returns its PID. (The
-// /proc/PID/task/TID/children lists are per thread, and a Go program forks
-// from whichever thread it is on: scan every process's parent instead.)
+// waitChild waits until pid has a child and returns its PID.
 func waitChild(pid int, limit time.Duration) (int, error) {
-	end := time.Now().Add(limit)
-	for time.Now().Before(end) {
-		entries, err := os.ReadDir("/proc")
+	for end := time.Now().Add(limit); time.Now().Before(end); time.Sleep(time.Millisecond) {
+		kids, err := testutil.Children(pid)
 		if err != nil {
 			return 0, err
 		}
-		for _, e := range entries {
-			child, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
-			if f, err := statFields(child); err == nil && f[1] == strconv.Itoa(pid) {
-				return child, nil
-			}
+		if len(kids) > 0 {
+			return kids[0], nil
 		}
-		time.Sleep(time.Millisecond)
 	}
 	return 0, errors.New("the relay started no command")
-}
-
-// statFields are the fields of /proc/pid/stat after the command name,
-// starting with the state.
-func statFields(pid int) ([]string, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return nil, err
-	}
-	s := string(b)
-	return strings.Fields(s[strings.LastIndexByte(s, ')')+2:]), nil
-}
-
-// cpuTicks is utime+stime of pid, in clock ticks.
-func cpuTicks(pid int) (int, error) {
-	f, err := statFields(pid)
-	if err != nil {
-		return 0, err
-	}
-	utime, _ := strconv.Atoi(f[11])
-	stime, _ := strconv.Atoi(f[12])
-	return utime + stime, nil
-}
-
-// statusKB reads a "Field: N kB" line of /proc/pid/status.
-func statusKB(pid int, field string) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }

@@ -1,0 +1,120 @@
+package testutil
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// A Stat is what /proc/PID/stat says about a process.
+type Stat struct {
+	State                  byte // R, S, T (stopped), Z (zombie), …
+	PPID, PGRP, SID, TTYNr int  // TTYNr is 0 without a controlling terminal
+	UTime, STime           int  // CPU time in clock ticks
+}
+
+// ReadStat parses /proc/PID/stat.
+func ReadStat(pid int) (Stat, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return Stat{}, err
+	}
+	s := string(b)
+	// The command name may hold spaces and parentheses: fields start after the last ')'.
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return Stat{}, fmt.Errorf("/proc/%d/stat: too few fields", pid)
+	}
+	var st Stat
+	st.State = f[0][0]
+	for i, p := range []*int{&st.PPID, &st.PGRP, &st.SID, &st.TTYNr} {
+		*p, _ = strconv.Atoi(f[1+i])
+	}
+	st.UTime, _ = strconv.Atoi(f[11])
+	st.STime, _ = strconv.Atoi(f[12])
+	return st, nil
+}
+
+// StatusField returns the value of a "Name: value" line of /proc/PID/status.
+func StatusField(pid int, name string) (string, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+":"); ok {
+			return strings.TrimSpace(v), nil
+		}
+	}
+	return "", fmt.Errorf("no %s in /proc/%d/status", name, pid)
+}
+
+// SignalMask reads a mask of /proc/PID/status: SigIgn, SigCgt, SigBlk, SigPnd.
+func SignalMask(pid int, name string) (uint64, error) {
+	v, err := StatusField(pid, name)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseUint(v, 16, 64)
+}
+
+// HasSignal reports whether mask holds s.
+func HasSignal(mask uint64, s syscall.Signal) bool { return mask&(1<<(s-1)) != 0 }
+
+// StatusKB reads a size line of /proc/PID/status ("VmRSS: 2960 kB") in KiB.
+func StatusKB(pid int, name string) (int64, error) {
+	v, err := StatusField(pid, name)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(strings.TrimSuffix(v, " kB"), 10, 64)
+}
+
+// Children lists the processes whose parent is pid. (The per-thread
+// /proc/PID/task/TID/children would miss those a Go program forked from
+// another thread.)
+func Children(pid int) ([]int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	var kids []int
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if st, err := ReadStat(child); err == nil && st.PPID == pid {
+			kids = append(kids, child)
+		}
+	}
+	return kids, nil
+}
+
+// ReadPIDFile reads a file holding one PID and a newline.
+func ReadPIDFile(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	s, ok := strings.CutSuffix(string(b), "\n")
+	if !ok {
+		return 0, fmt.Errorf("%s: %q is not a PID and a newline", path, b)
+	}
+	return strconv.Atoi(s)
+}
+
+// WritePIDFile writes this process's PID and a newline to path, atomically,
+// so a reader never sees a part of it.
+func WritePIDFile(path string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
