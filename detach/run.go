@@ -60,6 +60,14 @@ func Run(argv []string, opt Options) error {
 	if err != nil {
 		return runFailed(argv[0], err)
 	}
+	var pidfile *fdio.AtomicFile
+	if opt.Pidfile != "" {
+		// Created first, so an unwritable directory stops gnohup before
+		// anything else is opened, printed or started.
+		if pidfile, err = fdio.CreateAtomic(opt.Pidfile, 0o644); err != nil {
+			return fmt.Errorf("create pidfile: %w", err)
+		}
+	}
 	var tty [3]bool
 	for fd := range tty {
 		tty[fd] = fdio.IsTerminal(fd)
@@ -67,13 +75,16 @@ func Run(argv []string, opt Options) error {
 	plan := NewPlan(tty, opt.Output != "")
 	std, err := open(plan, opt)
 	if err != nil {
+		if pidfile != nil {
+			pidfile.Abort()
+		}
 		return err
 	}
 	defer closeAll(std)
 
 	m := chooseMode(opt, session.IsProcessGroupLeader(), session.InTerminalForeground(), signal.Ignored(syscall.SIGINT))
 	if m == relayed {
-		return relay(path, argv, std, opt.Pidfile)
+		return relay(path, argv, std, opt.Pidfile, pidfile)
 	}
 	return execInPlace(path, argv, std, m == execNewSession)
 }
@@ -208,8 +219,10 @@ func execInPlace(path string, argv []string, std [3]*os.File, newSession bool) e
 }
 
 // relay starts the command in a new session with std as its descriptors 0-2
-// and relays signals to it until it exits.
-func relay(path string, argv []string, std [3]*os.File, pidfile string) (err error) {
+// and relays signals to it until it exits. If pending is not nil, it is
+// committed with the command's PID once it runs, as the file path, which is
+// removed when the command exits.
+func relay(path string, argv []string, std [3]*os.File, pidfile string, pending *fdio.AtomicFile) error {
 	cmd := &exec.Cmd{Path: path, Args: argv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	if std[0] != nil {
 		cmd.Stdin = std[0]
@@ -221,15 +234,10 @@ func relay(path string, argv []string, std [3]*os.File, pidfile string) (err err
 		cmd.Stderr = std[2]
 	}
 	r := session.Relay{Forward: forwarded(), Ignore: []os.Signal{syscall.SIGHUP}}
-	if pidfile != "" {
-		// Created now, so an unwritable directory stops us before the start.
-		pf, err := fdio.CreateAtomic(pidfile, 0o644)
-		if err != nil {
-			return fmt.Errorf("create pidfile: %w", err)
-		}
+	if pending != nil {
 		written := 0
 		r.Started = func(pid int) error {
-			if err := pf.Commit([]byte(strconv.Itoa(pid) + "\n")); err != nil {
+			if err := pending.Commit([]byte(strconv.Itoa(pid) + "\n")); err != nil {
 				return fmt.Errorf("write pidfile: %w", err)
 			}
 			written = pid
@@ -237,13 +245,13 @@ func relay(path string, argv []string, std [3]*os.File, pidfile string) (err err
 		}
 		defer func() {
 			if written == 0 {
-				pf.Abort()
+				pending.Abort()
 				return
 			}
 			removePidfile(pidfile, written)
 		}()
 	}
-	err = r.Run(cmd)
+	err := r.Run(cmd)
 	var ee *session.ExecError
 	if errors.As(err, &ee) {
 		return runFailed(argv[0], err)
