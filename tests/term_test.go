@@ -43,7 +43,11 @@ func startTerm(t *testing.T, dir string) *term {
 	t.Helper()
 	sh := exec.Command("bash", "--norc", "--noprofile", "--noediting", "-i")
 	sh.Dir = dir
-	sh.Env = append(os.Environ(), "PS1="+prompt, "PS2=", "PROMPT_COMMAND=", "HISTFILE=", "TERM=dumb")
+	// IGNOREEOF: on the hangup the kernel sends bash SIGHUP and its reads
+	// fail; a bash that took the failed read for end of file first would
+	// exit without passing the SIGHUP on to its jobs. Ignoring EOF, it keeps
+	// reading until it acts on the signal, as it does at a real prompt.
+	sh.Env = append(os.Environ(), "PS1="+prompt, "PS2=", "PROMPT_COMMAND=", "HISTFILE=", "TERM=dumb", "IGNOREEOF=1000")
 	ptmx, err := pty.StartWithSize(sh, &pty.Winsize{Rows: 50, Cols: 250})
 	if err != nil {
 		t.Fatalf("start bash on a pty: %v", err)
