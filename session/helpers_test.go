@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -27,6 +28,9 @@ var helpers = map[string]func(args []string) int{
 	"raise":       raiseHelper,
 	"set-default": setDefaultHelper,
 	"setsid":      setsidHelper,
+	"run":         runHelper,
+	"ids":         idsHelper,
+	"exit":        exitHelper,
 }
 
 func TestMain(m *testing.M) {
@@ -180,3 +184,54 @@ func setsidHelper(args []string) int {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// runHelper calls Run as gsetsid would: run [-f] [-w] [-c] MODE [ARG]...
+// runs this test binary as the helper MODE (or MODE itself, if a path). It exits with the status the
+// command would: 0, the program's (128+signal), or 126/127, else 1.
+func runHelper(args []string) int {
+	var opt Options
+	for ; len(args) > 0 && strings.HasPrefix(args[0], "-"); args = args[1:] {
+		opt.Fork = opt.Fork || args[0] == "-f"
+		opt.Wait = opt.Wait || args[0] == "-w"
+		opt.Ctty = opt.Ctty || args[0] == "-c"
+	}
+	argv := args // a path: run it as it is
+	if !strings.HasPrefix(args[0], "/") {
+		os.Setenv(helperEnv, args[0]) // what the program, this binary again, runs as
+		self, _ := os.Executable()
+		argv = append([]string{self}, args[1:]...)
+	}
+	err := Run(argv, opt)
+	var ee *exec.ExitError
+	var xe *ExecError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		if ws := ee.Sys().(syscall.WaitStatus); ws.Signaled() {
+			return 128 + int(ws.Signal())
+		}
+		return ee.ExitCode()
+	case errors.As(err, &xe):
+		fmt.Fprintln(os.Stderr, err)
+		return xe.ExitStatus()
+	}
+	fmt.Fprintln(os.Stderr, err)
+	return 1
+}
+
+// idsHelper prints this process's pid, ppid, sid, pgrp and tty_nr, and
+// whether /dev/tty opens, as "key=value" words on one line.
+func idsHelper(args []string) int {
+	st, _ := testutil.ReadStat(os.Getpid())
+	_, err := os.Open("/dev/tty")
+	fmt.Printf("pid=%d ppid=%d sid=%d pgrp=%d tty_nr=%d devtty=%v\n",
+		os.Getpid(), st.PPID, st.SID, st.PGRP, st.TTYNr, err == nil)
+	return 0
+}
+
+// exitHelper exits with the status given.
+func exitHelper(args []string) int {
+	n, _ := strconv.Atoi(args[0])
+	return n
+}

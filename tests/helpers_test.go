@@ -117,13 +117,19 @@ func reportHelper(args []string) int {
 	var b strings.Builder
 	self, _ := testutil.ReadStat(os.Getpid())
 	fmt.Fprintf(&b, "pid=%d\nsid=%d\npgrp=%d\ntty_nr=%d\n", os.Getpid(), self.SID, self.PGRP, self.TTYNr)
+	_, err := os.Open("/dev/tty")
+	fmt.Fprintf(&b, "devtty_opens=%v\n", err == nil)
 	for fd := 0; fd < 3; fd++ {
 		target, _ := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
 		flags, _ := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
 		fmt.Fprintf(&b, "fd%d=%s\nfd%d_accmode=%d\n", fd, target, fd, flags&unix.O_ACCMODE)
 	}
-	_, err := unix.Read(0, make([]byte, 1))
-	fmt.Fprintf(&b, "read_stdin_err=%v\n", errors.Is(err, unix.EBADF))
+	// Only /dev/null is safe to read from here (a terminal would block); it
+	// must refuse the read when gnohup opened it write-only.
+	if target, _ := os.Readlink("/proc/self/fd/0"); target == os.DevNull {
+		_, err = unix.Read(0, make([]byte, 1))
+		fmt.Fprintf(&b, "read_stdin_err=%v\n", errors.Is(err, unix.EBADF))
+	}
 	ign, _ := testutil.SignalMask(os.Getpid(), "SigIgn")
 	fmt.Fprintf(&b, "hup_ignored=%v\n", testutil.HasSignal(ign, syscall.SIGHUP))
 	fmt.Fprintf(&b, "env_posixly=%v\n", os.Getenv("POSIXLY_CORRECT") != "")

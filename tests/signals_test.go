@@ -4,7 +4,6 @@ package tests
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -119,45 +118,35 @@ func TestExitStatusPassesThrough(t *testing.T) {
 // From a script (no job control), `gnohup cmd &` execs the command in place:
 // $! is the command's PID, and it leads a session of its own.
 func TestScriptBangIsCommand(t *testing.T) {
-	for _, viaTerminal := range []bool{true, false} {
-		name := "without a terminal"
-		if viaTerminal {
-			name = "script in a terminal"
-		}
-		t.Run(name, func(t *testing.T) {
-			dir := tempDir(t)
-			script := filepath.Join(dir, "start.sh")
-			body := "gnohup " + helperLine("sleep", dir) + " &\necho $! > " + filepath.Join(dir, "bang") + "\n"
-			if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if viaTerminal {
-				startTerm(t, dir).run("bash " + script)
-			} else {
-				// Output to a file: a pipe would stay open in the command.
-				log, err := os.Create(filepath.Join(dir, "log"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer log.Close()
-				cmd := exec.Command("bash", script)
-				cmd.Dir, cmd.Stdout, cmd.Stderr = dir, log, log
-				if err := cmd.Run(); err != nil {
-					t.Fatalf("%v: %s", err, readFile(t, log.Name()))
-				}
-			}
-			pid := readyPID(t, dir)
-			killAtCleanup(t, pid)
-			bang, err := testutil.ReadPIDFile(filepath.Join(dir, "bang"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if bang != pid {
-				t.Errorf("$! is %d, the command is %d", bang, pid)
-			}
-			if p := mustStat(t, pid); p.SID != pid || p.TTYNr != 0 {
-				t.Errorf("command sid %d tty_nr %d, want its own session (%d) and no terminal", p.SID, p.TTYNr, pid)
-			}
-		})
+	line := func(dir string) string {
+		return "gnohup " + helperLine("sleep", dir) + " &\necho $! > " + filepath.Join(dir, "bang") + "\n"
 	}
+	check := func(t *testing.T, dir string, bang int) {
+		pid := readyPID(t, dir)
+		killAtCleanup(t, pid)
+		if bang != pid {
+			t.Errorf("$! is %d, the command is %d", bang, pid)
+		}
+		if p := mustStat(t, pid); p.SID != pid || p.TTYNr != 0 {
+			t.Errorf("command sid %d tty_nr %d, want its own session (%d) and no terminal", p.SID, p.TTYNr, pid)
+		}
+	}
+	t.Run("without a terminal", func(t *testing.T) {
+		dir := tempDir(t)
+		bang := runScript(t, dir, line(dir))
+		check(t, dir, bang())
+	})
+	t.Run("script in a terminal", func(t *testing.T) {
+		dir := tempDir(t)
+		script := filepath.Join(dir, "start.sh")
+		if err := os.WriteFile(script, []byte(line(dir)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		startTerm(t, dir).run("bash " + script)
+		bang, err := testutil.ReadPIDFile(filepath.Join(dir, "bang"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, dir, bang)
+	})
 }

@@ -55,6 +55,9 @@ func run(runs int, bin, out string) error {
 	if err := relayFootprint(&b, bin); err != nil {
 		return err
 	}
+	if err := gsetsidStartup(&b, runs, bin, floor); err != nil {
+		return err
+	}
 	if out == "" {
 		_, err = io.WriteString(os.Stdout, b.String())
 		return err
@@ -170,7 +173,7 @@ func kernel() string {
 // versions names the classic tools' versions, from their --version.
 func versions() string {
 	var vs []string
-	for _, argv := range [][]string{{"nohup", "--version"}} {
+	for _, argv := range [][]string{{"nohup", "--version"}, {"setsid", "--version"}} {
 		out, err := exec.Command(argv[0], argv[1:]...).Output()
 		if err != nil {
 			vs = append(vs, argv[0]+" (missing)")

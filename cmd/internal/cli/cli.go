@@ -5,6 +5,7 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,10 @@ type Program struct {
 
 	// Run runs the command with its operands, of which there is at least one.
 	Run func(operands []string) error
+
+	// NoOperand is the usage error for a command line without operands;
+	// empty means "missing operand", coreutils' words.
+	NoOperand string
 
 	// FailureStatus is the exit status for usage errors and for errors that
 	// carry no status of their own; zero means StatusFailure.
@@ -69,7 +74,7 @@ func (p Program) Execute(args []string, stdout, stderr io.Writer) int {
 	case version:
 		return p.print(stdout, stderr, fmt.Sprintf("%s (gdetach) %s\n", p.Name, Version()))
 	case fs.NArg() == 0:
-		err = &UsageError{Msg: "missing operand"}
+		err = &UsageError{Msg: cmp.Or(p.NoOperand, "missing operand")}
 	default:
 		err = p.Run(fs.Args())
 	}

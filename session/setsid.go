@@ -1,0 +1,109 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+
+	"github.com/gdetach/gdetach/fdio"
+	"golang.org/x/sys/unix"
+)
+
+// Options are the options of util-linux setsid(1), which gsetsid runs with.
+type Options struct {
+	// Fork starts the program as a child even when this process could leave
+	// its session in place.
+	Fork bool
+
+	// Wait, when the program runs as a child, waits for it, relays the
+	// signals sent to this process to it, and returns its status. In place,
+	// the program's status is this process's anyway.
+	Wait bool
+
+	// Ctty makes the terminal on standard input the new session's controlling
+	// terminal, taking it from another session if need be (and allowed: as
+	// root), as util-linux does.
+	Ctty bool
+}
+
+// setsidForwarded lists the signals a waiting gsetsid passes on to the
+// program, which is in another session and no longer gets the terminal's
+// Ctrl-C. A keyboard stop stops it too (see Relay).
+func setsidForwarded() []os.Signal {
+	return []os.Signal{
+		syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGHUP,
+		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGCONT,
+	}
+}
+
+// Run runs argv (argv[0] looked up in PATH) in a new session, as util-linux
+// setsid does: in place (setsid, then exec: the PID is kept) when this
+// process does not lead its process group and opt.Fork is not set, else as a
+// child in a new session. Standard input, output and error are passed on
+// untouched.
+//
+// In place, Run returns only on failure. As a child, it returns nil once the
+// program runs, or with opt.Wait when the program exits: nil, or its
+// *exec.ExitError. A program that cannot be run is an *ExecError (126 or
+// 127) wrapped in "failed to execute NAME", reported by this process even
+// after a fork; other failures have no status of their own (util-linux
+// exits 1).
+func Run(argv []string, opt Options) error {
+	path, err := LookPath(argv[0])
+	if err != nil {
+		return execFailed(argv[0], err)
+	}
+	if opt.Ctty && !fdio.IsTerminal(0) {
+		return cttyFailed(syscall.ENOTTY)
+	}
+	if !opt.Fork && !IsProcessGroupLeader() {
+		return execInNewSession(path, argv, opt.Ctty)
+	}
+	cmd := &exec.Cmd{
+		Path: path, Args: argv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		// Ctty is a descriptor of the child: its standard input.
+		SysProcAttr: &syscall.SysProcAttr{Setsid: true, Setctty: opt.Ctty, Ctty: 0},
+	}
+	if opt.Wait {
+		err = (&Relay{Forward: setsidForwarded()}).Run(cmd)
+	} else {
+		// Nobody waits for it: when this process exits, it is re-parented to
+		// init or the nearest subreaper, which reaps it.
+		_, err = Start(cmd)
+	}
+	var ee *ExecError
+	if errors.As(err, &ee) {
+		// Go's child reports the failure of any step before the exec alike;
+		// with a terminal to take, EPERM comes from TIOCSCTTY, not execve.
+		if opt.Ctty && errors.Is(ee.Err, syscall.EPERM) {
+			return cttyFailed(ee.Err)
+		}
+		return execFailed(argv[0], err)
+	}
+	return err
+}
+
+// execInNewSession calls setsid, takes the terminal on standard input if
+// ctty, and replaces this process with the program.
+func execInNewSession(path string, argv []string, ctty bool) error {
+	if err := Setsid(); err != nil {
+		return fmt.Errorf("setsid failed: %w", err)
+	}
+	if ctty {
+		// 1: steal the terminal from another session, where allowed (root).
+		if err := unix.IoctlSetInt(0, unix.TIOCSCTTY, 1); err != nil {
+			return cttyFailed(err)
+		}
+	}
+	return execFailed(argv[0], Exec(path, argv, os.Environ()))
+}
+
+func execFailed(name string, err error) error {
+	return fmt.Errorf("failed to execute %s: %w", name, err)
+}
+
+func cttyFailed(err error) error {
+	return fmt.Errorf("failed to set the controlling terminal: %w", err)
+}

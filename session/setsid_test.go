@@ -1,0 +1,199 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/creack/pty"
+	"github.com/gdetach/gdetach/tests/testutil"
+	"golang.org/x/sys/unix"
+)
+
+// ids parses the line the ids helper prints.
+func ids(t *testing.T, out []byte) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	for _, kv := range strings.Fields(string(out)) {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	if m["pid"] == "" {
+		t.Fatalf("no ids in %q", out)
+	}
+	return m
+}
+
+// runGsetsid runs the run helper with args; leader makes it lead its own
+// process group, as a shell job does. It returns the program's ids, the
+// run helper's PID and its exit status.
+func runGsetsid(t *testing.T, leader bool, stdin *os.File, args ...string) (map[string]string, int, int) {
+	t.Helper()
+	cmd := helperCommand(t, "run", args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: leader}
+	cmd.Stdin = stdin
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	if stderr.Len() > 0 {
+		t.Logf("stderr: %s", stderr.String())
+	}
+	var m map[string]string
+	if len(out) > 0 {
+		m = ids(t, out)
+	}
+	return m, cmd.Process.Pid, cmd.ProcessState.ExitCode()
+}
+
+func TestRunInPlaceKeepsPID(t *testing.T) {
+	m, pid, status := runGsetsid(t, false, nil, "ids")
+	if status != 0 {
+		t.Fatalf("status %d", status)
+	}
+	if m["pid"] != fmt.Sprint(pid) {
+		t.Errorf("program pid %s, want the caller's %d (exec in place, no fork)", m["pid"], pid)
+	}
+	if m["sid"] != m["pid"] || m["pgrp"] != m["pid"] || m["tty_nr"] != "0" || m["devtty"] != "false" {
+		t.Errorf("program %v: want a session and group of its own, no controlling terminal", m)
+	}
+}
+
+func TestRunForks(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		leader bool
+		args   []string
+	}{
+		{"group leader", true, []string{"ids"}},
+		{"-f", false, []string{"-f", "ids"}},
+		{"-f -w", false, []string{"-f", "-w", "ids"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, pid, status := runGsetsid(t, c.leader, nil, c.args...)
+			if status != 0 {
+				t.Fatalf("status %d", status)
+			}
+			if m["pid"] == fmt.Sprint(pid) || m["sid"] != m["pid"] || m["pgrp"] != m["pid"] || m["tty_nr"] != "0" {
+				t.Errorf("program %v, caller %d: want a child leading a session of its own", m, pid)
+			}
+		})
+	}
+}
+
+func TestRunWaitReturnsStatus(t *testing.T) {
+	for _, want := range []int{0, 7} {
+		if _, _, status := runGsetsid(t, false, nil, "-f", "-w", "exit", fmt.Sprint(want)); status != want {
+			t.Errorf("status %d, want %d", status, want)
+		}
+	}
+	// util-linux would say "did not exit normally" and exit with the raw wait status.
+	ready := filepath.Join(t.TempDir(), "ready")
+	cmd := helperCommand(t, "run", "-f", "-w", "sleeper", ready)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(testutil.ReadyPID(t, ready), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if got := cmd.ProcessState.ExitCode(); got != 128+int(syscall.SIGTERM) {
+		t.Errorf("status for a program killed by SIGTERM: %d, want 143", got)
+	}
+}
+
+func TestRunWaitForwardsSignals(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			ready := filepath.Join(t.TempDir(), "ready")
+			cmd := helperCommand(t, "run", "-f", "-w", "sleeper", ready)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			testutil.ReadyPID(t, ready)
+			cmd.Process.Signal(sig)
+			cmd.Wait()
+			if got := cmd.ProcessState.ExitCode(); got != 128+int(sig) {
+				t.Errorf("status %d, want the program's death by %v (%d)", got, sig, 128+int(sig))
+			}
+		})
+	}
+}
+
+func TestRunReportsExecFailureAfterFork(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing")
+	for _, args := range [][]string{{"-f", missing}, {"-f", "-w", missing}} {
+		cmd := helperCommand(t, "run", args...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		cmd.Run()
+		want := "failed to execute " + missing + ": no such file or directory\n"
+		if cmd.ProcessState.ExitCode() != 127 || stderr.String() != want {
+			t.Errorf("%q: status %d, stderr %q; want 127 and %q", args, cmd.ProcessState.ExitCode(), stderr.String(), want)
+		}
+	}
+}
+
+// ttyNr is how /proc/PID/stat numbers the terminal f.
+func ttyNr(t *testing.T, f *os.File) string {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	major, minor := unix.Major(st.Rdev), unix.Minor(st.Rdev)
+	return fmt.Sprint(minor&0xff | major<<8 | (minor&^0xff)<<12)
+}
+
+func TestRunCtty(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		args []string
+		ctty bool
+	}{
+		{"in place", []string{"-c", "ids"}, true},
+		{"forked", []string{"-c", "-f", "ids"}, true},
+		{"forked, waiting", []string{"-c", "-f", "-w", "ids"}, true},
+		{"control: no -c", []string{"ids"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ptmx, tty, err := pty.Open()
+			if err != nil {
+				t.Skipf("no pty: %v", err)
+			}
+			defer ptmx.Close()
+			defer tty.Close()
+			m, _, status := runGsetsid(t, false, tty, c.args...)
+			if status != 0 {
+				t.Fatalf("status %d", status)
+			}
+			want, wantOpen := "0", "false"
+			if c.ctty {
+				want, wantOpen = ttyNr(t, tty), "true"
+			}
+			if m["tty_nr"] != want || m["devtty"] != wantOpen {
+				t.Errorf("tty_nr %s, /dev/tty opens %s; want %s and %s", m["tty_nr"], m["devtty"], want, wantOpen)
+			}
+		})
+	}
+}
+
+func TestRunCttyWithoutTerminal(t *testing.T) {
+	for _, args := range [][]string{{"-c", "ids"}, {"-c", "-f", "ids"}} {
+		cmd := helperCommand(t, "run", args...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, _ := cmd.Output()
+		want := "failed to set the controlling terminal: inappropriate ioctl for device\n"
+		if cmd.ProcessState.ExitCode() != 1 || stderr.String() != want || len(out) != 0 {
+			t.Errorf("%q: status %d, stderr %q, output %q; want 1, %q and no program", args, cmd.ProcessState.ExitCode(), stderr.String(), out, want)
+		}
+	}
+}

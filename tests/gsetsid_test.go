@@ -1,0 +1,234 @@
+//go:build linux
+
+package tests
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/gdetach/gdetach/tests/testutil"
+)
+
+// gsetsid's program leaves the terminal's session, so the hangup does not
+// reach it, in the background or forked from the foreground.
+func TestGsetsidHangup(t *testing.T) {
+	runHangup(t, []hangupCase{
+		{name: "control: plain job", line: helperLine("sleep", "DIR") + " &"},
+		{name: "gsetsid &", line: "gsetsid " + helperLine("sleep", "DIR") + " &", survive: true, detach: true},
+		{name: "gsetsid -f in the foreground", line: "gsetsid -f " + helperLine("sleep", "DIR"), survive: true, detach: true},
+	})
+}
+
+// From a script, gsetsid execs in place ($! is the program) unless -f.
+func TestGsetsidScriptBang(t *testing.T) {
+	for _, c := range []struct {
+		opts     string
+		sameProc bool
+	}{
+		{"", true},
+		{"-f ", false},
+	} {
+		t.Run("gsetsid "+c.opts+"&", func(t *testing.T) {
+			dir := tempDir(t)
+			bang := runScript(t, dir, "gsetsid "+c.opts+helperLine("sleep", dir)+" &\necho $! > "+filepath.Join(dir, "bang")+"\n")
+			pid := readyPID(t, dir)
+			killAtCleanup(t, pid)
+			if (bang() == pid) != c.sameProc {
+				t.Errorf("$! is %d, the program %d: same process = %v, want %v", bang(), pid, !c.sameProc, c.sameProc)
+			}
+			if p := mustStat(t, pid); p.SID != pid || p.TTYNr != 0 {
+				t.Errorf("program sid %d tty_nr %d, want a session of its own without a terminal", p.SID, p.TTYNr)
+			}
+		})
+	}
+}
+
+// runScript runs body as a bash script in dir, outside any terminal, and
+// returns a reader for the PID the script wrote to DIR/bang.
+func runScript(t *testing.T, dir, body string) func() int {
+	t.Helper()
+	script := filepath.Join(dir, "start.sh")
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := runWith(t, dir, runOptions{}, "bash", script)
+	if r.status != 0 {
+		t.Fatalf("script: status %d: %s", r.status, r.stderr)
+	}
+	return func() int {
+		n, err := testutil.ReadPIDFile(filepath.Join(dir, "bang"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+}
+
+// -w returns the program's status, 128+N when a signal killed it.
+func TestGsetsidWaitStatus(t *testing.T) {
+	dir := tempDir(t)
+	tm := startTerm(t, dir)
+	for _, want := range []int{0, 7} {
+		if got := tm.status("gsetsid -w "+helperLine("exit", strconv.Itoa(want)), dir); got != want {
+			t.Errorf("status %d, want %d", got, want)
+		}
+	}
+	pid := tm.job("gsetsid -w "+helperLine("sleep", dir)+" &", dir)
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if got := tm.status("wait %1", dir); got != 143 {
+		t.Errorf("status for a program killed by SIGTERM: %d, want 143", got)
+	}
+}
+
+// Under -w, what the user does to the job reaches the program in its own
+// session. util-linux setsid -w is the control: its program never gets the
+// terminal's Ctrl-C.
+func TestGsetsidWaitForwardsSignals(t *testing.T) {
+	t.Run("Ctrl-C, control: setsid -w", func(t *testing.T) {
+		dir := tempDir(t)
+		tm := startTerm(t, dir)
+		pid := tm.job("setsid -w "+helperLine("sleep", dir), dir)
+		n := tm.prompts()
+		tm.send("\x03")
+		tm.waitPrompts(n + 1)
+		if !alive(t, dir, pid) {
+			t.Error("util-linux passed the Ctrl-C on: the control proves nothing")
+		}
+	})
+	t.Run("Ctrl-C, gsetsid -w", func(t *testing.T) {
+		dir := tempDir(t)
+		tm := startTerm(t, dir)
+		pid := tm.job("gsetsid -w "+helperLine("sleep", dir), dir)
+		n := tm.prompts()
+		tm.send("\x03")
+		tm.waitPrompts(n + 1)
+		if got := tm.status("(exit $?)", dir); got != 130 {
+			t.Errorf("status %d, want 130", got)
+		}
+		waitGone(t, pid)
+	})
+	t.Run("kill -USR2, -WINCH, -HUP %1", func(t *testing.T) {
+		dir := tempDir(t)
+		tm := startTerm(t, dir)
+		pid := tm.job("gsetsid -w "+helperLine("sleep", dir, "--catch-hup")+" &", dir)
+		tm.run("kill -USR2 %1; kill -WINCH %1; kill -HUP %1")
+		testutil.WaitFor(t, "the signals at the program", func() bool {
+			text := readFile(t, filepath.Join(dir, "signals"))
+			return strings.Contains(text, syscall.SIGUSR2.String()) && strings.Contains(text, syscall.SIGWINCH.String()) &&
+				countLines(filepath.Join(dir, "hups")) == 1
+		})
+		tm.run("kill %1")
+		if got := tm.status("wait %1", dir); got != 143 {
+			t.Errorf("status after kill %%1: %d, want 143", got)
+		}
+		waitGone(t, pid)
+	})
+	t.Run("Ctrl-Z, fg, Ctrl-C", func(t *testing.T) {
+		dir := tempDir(t)
+		tm := startTerm(t, dir)
+		out := filepath.Join(dir, "out")
+		pid := tm.job("gsetsid -w "+helperLine("tick", dir)+" > "+out, dir)
+		n := tm.prompts()
+		tm.send("\x1a")
+		tm.waitPrompts(n + 1)
+		testutil.WaitFor(t, "the program stopped", func() bool { return mustStat(t, pid).State == 'T' })
+		stopped := readFile(t, out)
+		tm.start("fg")
+		testutil.WaitFor(t, "output after fg", func() bool { return len(readFile(t, out)) > len(stopped) })
+		n = tm.prompts()
+		tm.send("\x03")
+		tm.waitPrompts(n + 1)
+		if got := tm.status("(exit $?)", dir); got != 130 {
+			t.Errorf("status %d, want 130", got)
+		}
+		waitGone(t, pid)
+	})
+}
+
+// The command-line contract, util-linux's statuses and messages.
+func TestGsetsidCommandLine(t *testing.T) {
+	const try = "Try 'gsetsid --help' for more information.\n"
+	for _, c := range []struct {
+		name       string
+		args       func(dir string) []string
+		tty        [3]bool
+		wantStatus int
+		wantStderr string
+		stdoutRE   string
+	}{
+		{name: "no operand", args: func(string) []string { return nil },
+			wantStatus: 1, wantStderr: "gsetsid: no command specified\n" + try},
+		{name: "unknown option", args: func(string) []string { return []string{"--bogus", "true"} },
+			wantStatus: 1, wantStderr: "gsetsid: unrecognized option '--bogus'\n" + try},
+		{name: "unknown short option", args: func(string) []string { return []string{"-x", "true"} },
+			wantStatus: 1, wantStderr: "gsetsid: invalid option -- 'x'\n" + try},
+		{name: "not found", args: func(string) []string { return []string{"gdetach-no-such-command"} },
+			wantStatus: 127, wantStderr: "gsetsid: failed to execute gdetach-no-such-command: no such file or directory\n"},
+		{name: "not found, after a fork", args: func(string) []string { return []string{"-f", "gdetach-no-such-command"} },
+			wantStatus: 127, wantStderr: "gsetsid: failed to execute gdetach-no-such-command: no such file or directory\n"},
+		{name: "not executable", args: func(dir string) []string {
+			p := filepath.Join(dir, "plain")
+			os.WriteFile(p, []byte("true\n"), 0o644)
+			return []string{"-f", "-w", p}
+		}, wantStatus: 126, wantStderr: "gsetsid: failed to execute DIR/plain: permission denied\n"},
+		{name: "-c without a terminal", args: func(string) []string { return []string{"-c", "true"} },
+			wantStatus: 1, wantStderr: "gsetsid: failed to set the controlling terminal: inappropriate ioctl for device\n"},
+		{name: "--help", args: func(string) []string { return []string{"--help"} },
+			stdoutRE: `(?s)^Usage: gsetsid \[OPTION\]\.\.\. PROGRAM \[ARG\]\.\.\.\n.*-c, --ctty.*-f, --fork.*-w, --wait.*-h, --help.*-V, --version`},
+		{name: "-V", args: func(string) []string { return []string{"-V"} }, stdoutRE: `^gsetsid \(gdetach\) \S+\n$`},
+		{name: "options after PROGRAM are PROGRAM's", args: func(string) []string {
+			return []string{"sh", "-c", `echo "$@"`, "sh", "-w", "--help"}
+		}, stdoutRE: "^-w --help\n$"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := tempDir(t)
+			r := runWith(t, dir, runOptions{tty: c.tty}, append([]string{"gsetsid"}, c.args(dir)...)...)
+			if r.status != c.wantStatus {
+				t.Errorf("status %d, want %d", r.status, c.wantStatus)
+			}
+			if want := strings.ReplaceAll(c.wantStderr, "DIR", dir); r.stderr != want {
+				t.Errorf("stderr:\n%s\nwant:\n%s", r.stderr, want)
+			}
+			if (c.stdoutRE == "" && r.stdout != "") || (c.stdoutRE != "" && !regexp.MustCompile(c.stdoutRE).MatchString(r.stdout)) {
+				t.Errorf("stdout %q, want %q", r.stdout, c.stdoutRE)
+			}
+		})
+	}
+}
+
+// -c makes the terminal on standard input PROGRAM's controlling terminal;
+// without it, PROGRAM has none. Descriptors pass through untouched.
+func TestGsetsidCtty(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		ctty bool
+	}{
+		{nil, false},
+		{[]string{"-c"}, true},
+		{[]string{"-c", "-f", "-w"}, true},
+	} {
+		t.Run(strings.Join(append([]string{"gsetsid"}, c.args...), " "), func(t *testing.T) {
+			dir := tempDir(t)
+			file := filepath.Join(dir, "report")
+			args := append(append([]string{"gsetsid"}, c.args...), helperArgs("report", file)...)
+			r := runWith(t, dir, runOptions{tty: [3]bool{true, false, false}}, args...)
+			if r.status != 0 {
+				t.Fatalf("status %d: %s", r.status, r.stderr)
+			}
+			rep := report(t, file)
+			if got := rep["tty_nr"] != "0" && rep["devtty_opens"] == "true"; got != c.ctty {
+				t.Errorf("tty_nr %s, /dev/tty opens %s: controlling terminal = %v, want %v", rep["tty_nr"], rep["devtty_opens"], got, c.ctty)
+			}
+			if rep["sid"] != rep["pid"] || !strings.HasPrefix(rep["fd0"], "/dev/pts/") || rep["fd1"] != filepath.Join(dir, ".fd1") {
+				t.Errorf("report %v: want a session leader with its descriptors untouched", rep)
+			}
+		})
+	}
+}
