@@ -95,9 +95,7 @@ func TestGsetsidWaitForwardsSignals(t *testing.T) {
 		dir := tempDir(t)
 		tm := startTerm(t, dir)
 		pid := tm.job("setsid -w "+helperLine("sleep", dir), dir)
-		n := tm.prompts()
-		tm.send("\x03")
-		tm.waitPrompts(n + 1)
+		tm.key(ctrlC)
 		if !alive(t, dir, pid) {
 			t.Error("util-linux passed the Ctrl-C on: the control proves nothing")
 		}
@@ -106,9 +104,7 @@ func TestGsetsidWaitForwardsSignals(t *testing.T) {
 		dir := tempDir(t)
 		tm := startTerm(t, dir)
 		pid := tm.job("gsetsid -w "+helperLine("sleep", dir), dir)
-		n := tm.prompts()
-		tm.send("\x03")
-		tm.waitPrompts(n + 1)
+		tm.key(ctrlC)
 		if got := tm.status("(exit $?)", dir); got != 130 {
 			t.Errorf("status %d, want 130", got)
 		}
@@ -135,16 +131,12 @@ func TestGsetsidWaitForwardsSignals(t *testing.T) {
 		tm := startTerm(t, dir)
 		out := filepath.Join(dir, "out")
 		pid := tm.job("gsetsid -w "+helperLine("tick", dir)+" > "+out, dir)
-		n := tm.prompts()
-		tm.send("\x1a")
-		tm.waitPrompts(n + 1)
+		tm.key(ctrlZ)
 		testutil.WaitFor(t, "the program stopped", func() bool { return mustStat(t, pid).State == 'T' })
 		stopped := readFile(t, out)
 		tm.start("fg")
 		testutil.WaitFor(t, "output after fg", func() bool { return len(readFile(t, out)) > len(stopped) })
-		n = tm.prompts()
-		tm.send("\x03")
-		tm.waitPrompts(n + 1)
+		tm.key(ctrlC)
 		if got := tm.status("(exit $?)", dir); got != 130 {
 			t.Errorf("status %d, want 130", got)
 		}

@@ -28,7 +28,8 @@ func TestSignalsReachCommand(t *testing.T) {
 		{"kill $!", "PREFIX" + "HELPER &", "kill $!", "wait $!", 143, "Terminated"},
 		{"kill -INT %1", "PREFIX" + "HELPER &", "kill -INT %1", "wait %1", 130, "Interrupt"},
 		{"kill -QUIT %1", "PREFIX" + "HELPER &", "kill -QUIT %1", "wait %1", 131, "Quit"},
-		{"Ctrl-C on the foreground job", "PREFIX" + "HELPER", "\x03", "true", 130, ""},
+		// (exit $?): the foreground job's status, before anything else runs
+		{"Ctrl-C on the foreground job", "PREFIX" + "HELPER", ctrlC, "(exit $?)", 130, ""},
 	} {
 		for _, prefix := range []string{"", "gnohup "} {
 			name := c.name + " (control)"
@@ -40,12 +41,8 @@ func TestSignalsReachCommand(t *testing.T) {
 				tm := startTerm(t, dir)
 				line := strings.NewReplacer("PREFIX", prefix, "HELPER", helperLine("sleep", dir)).Replace(c.start)
 				pid := tm.job(line, dir)
-				if strings.HasPrefix(c.act, "\x03") {
-					n := tm.prompts()
-					tm.send(c.act)
-					tm.waitPrompts(n + 1)
-					// $? of the foreground job, before anything else runs
-					c.finish = "(exit $?)"
+				if c.act == ctrlC {
+					tm.key(ctrlC)
 				} else {
 					tm.run(c.act)
 				}
@@ -87,9 +84,7 @@ func TestStopAndContinue(t *testing.T) {
 	tm := startTerm(t, dir)
 	pid := tm.job("gnohup "+helperLine("tick", dir), dir)
 	out := filepath.Join(dir, "nohup.out")
-	n := tm.prompts()
-	tm.send("\x1a") // Ctrl-Z
-	tm.waitPrompts(n + 1)
+	tm.key(ctrlZ)
 	testutil.WaitFor(t, "the command stopped", func() bool { return mustStat(t, pid).State == 'T' })
 	if !strings.Contains(tm.output(), "Stopped ") || strings.Contains(tm.output(), "Stopped (signal)") {
 		t.Error(`bash did not report the job "Stopped", as for a keyboard stop`)

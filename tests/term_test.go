@@ -144,6 +144,21 @@ func (tm *term) run(line string) {
 	tm.waitPrompts(n + 1)
 }
 
+// Keys a user types at a foreground job.
+const (
+	ctrlC = "\x03" // SIGINT to the foreground job
+	ctrlZ = "\x1a" // SIGTSTP to the foreground job
+)
+
+// key types a control key at the foreground job and waits for the prompt
+// that comes back once the job has ended or stopped.
+func (tm *term) key(k string) {
+	tm.t.Helper()
+	n := tm.prompts()
+	tm.send(k)
+	tm.waitPrompts(n + 1)
+}
+
 // start types a command line without waiting: for a foreground job.
 func (tm *term) start(line string) {
 	tm.t.Helper()
