@@ -49,25 +49,36 @@ func ReopenNull(fd int, flag int) error {
 // follows a symbolic link in the last component (O_NOFOLLOW), and the
 // descriptor is close-on-exec.
 func OpenAppend(path string, perm os.FileMode) (*os.File, error) {
-	const flag = os.O_WRONLY | os.O_APPEND | unix.O_NOFOLLOW
+	f, _, err := OpenCreate(path, os.O_WRONLY|os.O_APPEND, perm)
+	return f, err
+}
+
+// OpenCreate opens path with flag (an access mode and, say, O_APPEND or
+// O_TRUNC), creating it with exactly the permissions perm when it does not
+// exist, and reports whether it did create it. It never follows a symbolic
+// link in the last component (O_NOFOLLOW), and the descriptor is
+// close-on-exec.
+func OpenCreate(path string, flag int, perm os.FileMode) (f *os.File, created bool, err error) {
+	flag |= unix.O_NOFOLLOW
 	for {
 		f, err := os.OpenFile(path, flag|os.O_CREATE|os.O_EXCL, perm)
 		if err == nil {
 			// The umask may have taken bits away; a new file gets what was asked.
 			if err := f.Chmod(perm); err != nil {
 				f.Close()
-				return nil, err
+				os.Remove(path)
+				return nil, false, err
 			}
-			return f, nil
+			return f, true, nil
 		}
 		if !errors.Is(err, os.ErrExist) {
-			return nil, err
+			return nil, false, err
 		}
 		f, err = os.OpenFile(path, flag, 0)
 		if errors.Is(err, os.ErrNotExist) {
 			continue // removed between the two opens: create it after all
 		}
-		return f, err
+		return f, false, err
 	}
 }
 

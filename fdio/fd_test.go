@@ -281,3 +281,22 @@ func TestAtomicFileAbortLeavesNothing(t *testing.T) {
 		t.Errorf("left behind: %v", entries)
 	}
 }
+
+func TestOpenCreateTruncatesAndReportsCreation(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out")
+	f, created, err := OpenCreate(path, os.O_WRONLY|os.O_TRUNC, 0o640)
+	if err != nil || !created {
+		t.Fatalf("first open: created %v, %v", created, err)
+	}
+	f.WriteString("old content")
+	f.Close()
+	f, created, err = OpenCreate(path, os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil || created {
+		t.Fatalf("second open: created %v, %v", created, err)
+	}
+	f.Close()
+	st, _ := os.Stat(path)
+	if st.Size() != 0 || st.Mode().Perm() != 0o640 {
+		t.Errorf("size %d mode %v: want truncated, mode of the first creation", st.Size(), st.Mode().Perm())
+	}
+}

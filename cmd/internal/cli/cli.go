@@ -41,6 +41,15 @@ type Program struct {
 	// empty means "missing operand", coreutils' words.
 	NoOperand string
 
+	// OperandsOptional, if set and true once the options are parsed, lets
+	// Run be called without operands (gdaemonize --status).
+	OperandsOptional func() bool
+
+	// Stage, if set, is asked first whether this process is a stage of a
+	// multi-stage command re-executed by itself (gdaemonize); if handled, the
+	// command line is not parsed and Execute returns the status for err.
+	Stage func() (handled bool, err error)
+
 	// FailureStatus is the exit status for usage errors and for errors that
 	// carry no status of their own; zero means StatusFailure.
 	FailureStatus int
@@ -62,6 +71,11 @@ func Main(p Program) {
 // and otherwise FailureStatus. Messages go to stderr, except what --help and
 // --version print, which goes to stdout.
 func (p Program) Execute(args []string, stdout, stderr io.Writer) int {
+	if p.Stage != nil {
+		if handled, err := p.Stage(); handled {
+			return p.exit(err, stderr)
+		}
+	}
 	fs := p.FlagSet()
 	err := fs.Parse(args)
 	help, _ := fs.GetBool("help")
@@ -73,7 +87,7 @@ func (p Program) Execute(args []string, stdout, stderr io.Writer) int {
 		return p.print(stdout, stderr, p.helpText(fs))
 	case version:
 		return p.print(stdout, stderr, fmt.Sprintf("%s (gdetach) %s\n", p.Name, Version()))
-	case fs.NArg() == 0:
+	case fs.NArg() == 0 && (p.OperandsOptional == nil || !p.OperandsOptional()):
 		err = &UsageError{Msg: cmp.Or(p.NoOperand, "missing operand")}
 	default:
 		err = p.Run(fs.Args())
@@ -98,10 +112,21 @@ func (p Program) FlagSet() *pflag.FlagSet {
 	return fs
 }
 
+// An ExitStatus is an outcome that is not an error but must be told by the
+// exit status alone, such as gdaemonize --status reporting "not running" (3):
+// Execute exits with it and prints nothing.
+type ExitStatus int
+
+func (s ExitStatus) Error() string { return fmt.Sprintf("exit status %d", int(s)) }
+
 // exit reports err on stderr and returns the exit status for it.
 func (p Program) exit(err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
+	}
+	var status ExitStatus
+	if errors.As(err, &status) {
+		return int(status)
 	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {

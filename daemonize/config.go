@@ -1,0 +1,88 @@
+package daemonize
+
+import (
+	"fmt"
+	"log"
+	"strings"
+	"time"
+)
+
+// DefaultUmask is the daemon's umask unless Config.Umask says otherwise:
+// files it creates are not writable by group and others.
+const DefaultUmask = 0o022
+
+// DefaultNotifyTimeout is how long Start waits for READY=1 with NotifyAwait,
+// as systemd's default TimeoutStartSec.
+const DefaultNotifyTimeout = 90 * time.Second
+
+// A Config says what daemon to make: daemonize(1)'s options and a few more.
+type Config struct {
+	// Argv is the command and its arguments; the command is looked up in
+	// PATH (daemonize(1) wants an absolute path).
+	Argv []string
+
+	// Dir is the daemon's working directory; empty means "/". A relative
+	// path is taken from the caller's working directory.
+	Dir string
+
+	// Umask is the daemon's file mode creation mask (DefaultUmask: 022).
+	// Output files are created with mode 0666 less Umask.
+	Umask int
+
+	// Stdout and Stderr are files for the daemon's standard output and error;
+	// empty means /dev/null. They are truncated unless Append is set.
+	// Standard input is always /dev/null.
+	Stdout, Stderr string
+	Append         bool
+
+	// Env holds NAME=VALUE settings added to (or replacing in) the caller's
+	// environment, which the daemon otherwise inherits.
+	Env []string
+
+	// Pidfile, if set, holds the daemon's PID once Start returns. Lockfile,
+	// if set, is the file locked for the daemon's life; empty means the
+	// pidfile. With neither, there is no single-instance check.
+	Pidfile, Lockfile string
+
+	// User runs the daemon as that user, with its groups, HOME, USER and
+	// LOGNAME. Only root may set it.
+	User string
+
+	// NotifyAwait makes Start wait until the daemon sends READY=1 on
+	// NOTIFY_SOCKET (the sd_notify protocol), for at most NotifyTimeout.
+	NotifyAwait   bool
+	NotifyTimeout time.Duration
+
+	// Log receives the progress lines of -v; nil discards them.
+	Log *log.Logger
+}
+
+// lockPath is the file that is locked: Lockfile, else Pidfile, else none.
+func (c *Config) lockPath() string {
+	if c.Lockfile != "" {
+		return c.Lockfile
+	}
+	return c.Pidfile
+}
+
+// validate checks what can be checked without touching the system.
+func (c *Config) validate() error {
+	for _, kv := range c.Env {
+		if name, _, ok := strings.Cut(kv, "="); !ok || name == "" {
+			return fmt.Errorf("invalid environment setting '%s': want NAME=VALUE", kv)
+		}
+	}
+	if c.Umask < 0 || c.Umask > 0o777 {
+		return fmt.Errorf("invalid umask %#o", c.Umask)
+	}
+	if c.NotifyTimeout < 0 {
+		return fmt.Errorf("invalid notify timeout %v", c.NotifyTimeout)
+	}
+	return nil
+}
+
+func (c *Config) logf(format string, args ...any) {
+	if c.Log != nil {
+		c.Log.Printf(format, args...)
+	}
+}

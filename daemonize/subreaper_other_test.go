@@ -1,0 +1,5 @@
+//go:build !linux
+
+package daemonize
+
+func becomeSubreaper() error { return nil }
