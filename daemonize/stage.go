@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"runtime"
 	"syscall"
 	"time"
@@ -147,9 +146,10 @@ func runStage(req *stageRequest) stageReport {
 // startClean starts cmd with every signal at its default action and an empty
 // signal mask, whatever this process was given.
 func startClean(cmd *exec.Cmd) (*exec.Cmd, error) {
-	// Go resets the signals it handles to their defaults in a child; having
-	// it handle all of them resets the ones the caller ignored too.
-	signal.Notify(make(chan os.Signal, 1))
+	// The caller's ignored signals would survive into the daemon.
+	if err := session.ResetIgnoredSignals(); err != nil {
+		return nil, err
+	}
 	// A child starts with the mask of the thread that forks it (see the
 	// package doc): fork from a thread whose mask is empty.
 	runtime.LockOSThread()

@@ -4,6 +4,8 @@ package session
 
 import (
 	"fmt"
+	"os"
+	"os/signal"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -13,6 +15,15 @@ import (
 // darwin and freebsd. The error wraps ErrUnsupported.
 func SetDefaultAction(sig syscall.Signal) error {
 	return fmt.Errorf("setting the default action of %v: %w", sig, ErrUnsupported)
+}
+
+// ResetIgnoredSignals makes the Go runtime catch every signal it knows, so
+// that a program started afterwards gets each of them at its default action
+// (Go resets caught signals in a child). Signals the runtime does not manage
+// keep the disposition this process inherited.
+func ResetIgnoredSignals() error {
+	signal.Notify(make(chan os.Signal, 1))
+	return nil
 }
 
 // Raise cannot end the process by a signal here (see SetDefaultAction); it

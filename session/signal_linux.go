@@ -33,6 +33,33 @@ func SetDefaultAction(sig syscall.Signal) error {
 	return rtSigaction(sig, &dfl, nil)
 }
 
+// ResetIgnoredSignals sets every signal this process ignores back to its
+// default action, so that a program started afterwards does not inherit the
+// ignored disposition (the kernel keeps SIG_IGN across exec). That covers the
+// signals the Go runtime never manages, such as glibc's reserved real-time
+// signals 32 and 33, which os/signal cannot reach. Caught signals are left
+// alone: a child gets them at their defaults anyway.
+func ResetIgnoredSignals() error {
+	for sig := syscall.Signal(1); sig <= maxSignal; sig++ {
+		if sig == syscall.SIGKILL || sig == syscall.SIGSTOP {
+			continue
+		}
+		var old kernelSigaction
+		if err := rtSigaction(sig, nil, &old); err != nil {
+			continue // a number the kernel does not know: nothing to reset
+		}
+		if *(*uintptr)(unsafe.Pointer(&old[handlerOffset])) == sigIgn {
+			if err := SetDefaultAction(sig); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// sigIgn is SIG_IGN, the handler value of an ignored signal.
+const sigIgn = 1
+
 // Raise ends this process by sig, with the signal's default action, so that
 // the parent sees the same wait status as for the program the process
 // relayed (a shell prints "Terminated", "Killed", …). The core limit is set to

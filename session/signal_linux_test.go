@@ -2,12 +2,16 @@ package session
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"syscall"
 	"testing"
+	"unsafe"
 
+	"github.com/gdetach/gdetach/tests/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -56,4 +60,43 @@ func TestRaiseDiesBySignal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ignoreRaw ignores sig behind the Go runtime's back, as a caller written in
+// C may have: os/signal cannot touch signal 32.
+func ignoreRaw(sig syscall.Signal) error {
+	var act kernelSigaction
+	*(*uintptr)(unsafe.Pointer(&act[handlerOffset])) = sigIgn
+	return rtSigaction(sig, &act, nil)
+}
+
+func TestResetIgnoredSignals(t *testing.T) {
+	out, err := helperCommand(t, "reset-ignored").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// SigIgn before (HUP, QUIT-less: the runtime owns QUIT, and 32), after.
+	if got, want := string(out), "80000001 0\n"; got != want {
+		t.Errorf("SigIgn before and after = %q, want %q", got, want)
+	}
+}
+
+func init() { helpers["reset-ignored"] = resetIgnoredHelper }
+
+// resetIgnoredHelper ignores SIGHUP and signal 32, then calls
+// ResetIgnoredSignals, and prints SigIgn before and after, in hex.
+func resetIgnoredHelper(args []string) int {
+	signal.Ignore(syscall.SIGHUP)
+	if err := ignoreRaw(32); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	before, _ := testutil.SignalMask(os.Getpid(), "SigIgn")
+	if err := ResetIgnoredSignals(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	after, _ := testutil.SignalMask(os.Getpid(), "SigIgn")
+	fmt.Printf("%x %x\n", before, after)
+	return 0
 }
