@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -202,5 +203,41 @@ func TestCheckManPage(t *testing.T) {
 	err := testProgram(nil).CheckManPage(page)
 	if err == nil || !strings.HasSuffix(err.Error(), "does not document --version, -V") {
 		t.Errorf("CheckManPage = %v, want it to miss only --version and -V", err)
+	}
+}
+
+func TestExitStatusIsSilent(t *testing.T) {
+	var stderr strings.Builder
+	p := testProgram(func([]string) error { return fmt.Errorf("report: %w", ExitStatus(3)) })
+	if status := p.Execute([]string{"cmd"}, io.Discard, &stderr); status != 3 || stderr.Len() != 0 {
+		t.Errorf("status %d, stderr %q; want 3 and nothing", status, stderr.String())
+	}
+}
+
+func TestOperandsOptional(t *testing.T) {
+	optional := false
+	called := false
+	p := testProgram(func(operands []string) error { called = true; return nil })
+	p.OperandsOptional = func() bool { return optional }
+	if status := p.Execute(nil, io.Discard, io.Discard); status != 125 || called {
+		t.Errorf("without the option: status %d, Run called %v; want 125 and no call", status, called)
+	}
+	optional = true
+	if status := p.Execute(nil, io.Discard, io.Discard); status != 0 || !called {
+		t.Errorf("with the option: status %d, Run called %v; want 0 and a call", status, called)
+	}
+}
+
+func TestStageRunsBeforeParsing(t *testing.T) {
+	p := testProgram(func([]string) error { t.Error("Run called for a stage"); return nil })
+	p.Stage = func() (bool, error) { return true, statusError{7} }
+	var stderr strings.Builder
+	// --bogus would be a usage error: a stage does not parse the command line.
+	if status := p.Execute([]string{"--bogus"}, io.Discard, &stderr); status != 7 {
+		t.Errorf("status %d (stderr %q), want the stage's 7", status, stderr.String())
+	}
+	p.Stage = func() (bool, error) { return false, nil }
+	if status := p.Execute([]string{"--version"}, io.Discard, io.Discard); status != 0 {
+		t.Errorf("not a stage: status %d, want the normal run", status)
 	}
 }
