@@ -109,7 +109,6 @@ func exitedWithin(fd int, d time.Duration) bool {
 	}
 }
 
-
 // lockedByAnyone reports whether /proc/locks lists a flock on the file st.
 func lockedByAnyone(st unix.Stat_t) bool {
 	locks, err := os.ReadFile("/proc/locks")

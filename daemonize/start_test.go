@@ -215,4 +215,3 @@ func TestWritePIDReplacesLongerContent(t *testing.T) {
 		t.Errorf("pidfile %q, want \"42\\n\"", b)
 	}
 }
-

@@ -70,7 +70,7 @@ func runWith(t *testing.T, dir string, o runOptions, args ...string) run {
 				err = os.WriteFile(name, nil, 0o644)
 			}
 			if err == nil {
-				f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+				f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644) // fresh for every run
 			}
 			if err != nil {
 				t.Fatal(err)

@@ -5,9 +5,12 @@ package tests
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +29,8 @@ var helpers = map[string]func(args []string) int{
 	"tick":   tickHelper,
 	"exit":   exitHelper,
 	"report": reportHelper,
+	"notify": notifyHelper,
+	"dirty":  dirtyHelper,
 }
 
 var (
@@ -45,7 +50,8 @@ func runHelper(args []string) int {
 //
 // It appends a line to DIR/probe for every SIGUSR1 (the tests' liveness
 // probe), the signal's name to DIR/signals for SIGUSR2 and SIGWINCH; with
-// --catch-hup, a line to DIR/hups for every SIGHUP, as a server
+// --catch-hup, a line to DIR/hups for every SIGHUP; with --ignore-term it
+// ignores SIGTERM (a daemon that will not stop); as a server
 // that reloads on SIGHUP (gunicorn) would act on it; with --reset-hup it sets
 // SIGHUP to its default action first, as node does at start-up whatever it
 // inherited. SIGQUIT has its default action (death, not Go's goroutine
@@ -68,6 +74,8 @@ func sleepHelper(args []string) int {
 			}
 		case "--catch-hup":
 			signal.Notify(sigs, syscall.SIGHUP)
+		case "--ignore-term":
+			signal.Ignore(syscall.SIGTERM)
 		}
 	}
 	writeReady(dir)
@@ -155,4 +163,56 @@ func appendLine(path, line string) {
 	}
 	defer f.Close()
 	fmt.Fprintln(f, line)
+}
+
+// notifyHelper is a daemon that takes DELAY to start: helper notify DIR
+// DELAY sends READY=1 to $NOTIFY_SOCKET after DELAY, then sleeps as the sleep
+// helper does.
+func notifyHelper(args []string) int {
+	d, err := time.ParseDuration(args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	time.Sleep(d) // the daemon's own start-up time, which the test asks for
+	conn, err := net.Dial("unixgram", os.Getenv("NOTIFY_SOCKET"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	conn.Write([]byte("READY=1\n"))
+	conn.Close()
+	return sleepHelper(args[:1])
+}
+
+// dirtyHelper runs a command the way a careless caller would: with SIGUSR1
+// and SIGTERM blocked, SIGHUP, SIGINT, SIGQUIT and SIGPIPE ignored, two
+// descriptors leaked without close-on-exec, umask 077, and in /tmp:
+// helper dirty COMMAND [ARG]... (COMMAND looked up in PATH).
+func dirtyHelper(args []string) int {
+	signal.Ignore(syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGPIPE)
+	for range 2 {
+		if _, err := unix.Dup(2); err != nil { // unix.Dup: no close-on-exec
+			fmt.Fprintln(os.Stderr, "helper:", err)
+			return 2
+		}
+	}
+	unix.Umask(0o077)
+	os.Chdir(os.TempDir())
+	path, err := exec.LookPath(args[0])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 127
+	}
+	// The mask of the thread that execs is the new program's.
+	runtime.LockOSThread()
+	var blocked unix.Sigset_t
+	blocked.Val[0] = 1<<(syscall.SIGUSR1-1) | 1<<(syscall.SIGTERM-1)
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &blocked, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	err = unix.Exec(path, args, os.Environ())
+	fmt.Fprintln(os.Stderr, "helper:", err)
+	return 126
 }

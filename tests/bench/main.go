@@ -58,6 +58,9 @@ func run(runs int, bin, out string) error {
 	if err := gsetsidStartup(&b, runs, bin, floor); err != nil {
 		return err
 	}
+	if err := gdaemonizeStartup(&b, runs/5, bin, floor); err != nil {
+		return err
+	}
 	if out == "" {
 		_, err = io.WriteString(os.Stdout, b.String())
 		return err
@@ -70,6 +73,7 @@ type command struct {
 	label string
 	argv  []string
 	attr  *syscall.SysProcAttr
+	after func() error // run after each run of this command, untimed
 }
 
 // A sample is what one command cost over all its runs.
@@ -119,6 +123,11 @@ func measure(runs int, cmds ...command) ([]*sample, error) {
 				s := samples[i]
 				s.wall = append(s.wall, time.Since(start))
 				s.cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+				if c.after != nil {
+					if err := c.after(); err != nil {
+						return nil, fmt.Errorf("%s: %w", c.label, err)
+					}
+				}
 			}
 		}
 	}
@@ -173,7 +182,7 @@ func kernel() string {
 // versions names the classic tools' versions, from their --version.
 func versions() string {
 	var vs []string
-	for _, argv := range [][]string{{"nohup", "--version"}, {"setsid", "--version"}} {
+	for _, argv := range [][]string{{"nohup", "--version"}, {"setsid", "--version"}, {"daemonize", "-h"}} {
 		out, err := exec.Command(argv[0], argv[1:]...).Output()
 		if err != nil {
 			vs = append(vs, argv[0]+" (missing)")
