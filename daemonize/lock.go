@@ -148,7 +148,7 @@ func flock(f *os.File, how int) error {
 // noFollowReason rewords O_NOFOLLOW's ELOOP, which would read as a loop.
 func noFollowReason(err error) error {
 	var pe *os.PathError
-	if errors.As(err, &pe) && errors.Is(err, unix.ELOOP) {
+	if errors.As(err, &pe) && fdio.IsSymlinkRefused(err) {
 		return fmt.Errorf("%s is a symbolic link, which gdaemonize does not follow", pe.Path)
 	}
 	return err

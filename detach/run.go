@@ -175,7 +175,7 @@ func openOutput(explicit string) (*os.File, string, error) {
 // reason is the cause of a failed open, said plainly: the path is already in
 // the message, and O_NOFOLLOW's ELOOP would read as a symlink loop.
 func reason(err error) error {
-	if errors.Is(err, unix.ELOOP) {
+	if fdio.IsSymlinkRefused(err) {
 		return errors.New("is a symbolic link, which gnohup does not follow")
 	}
 	var pe *os.PathError

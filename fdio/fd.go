@@ -3,6 +3,7 @@ package fdio
 import (
 	"errors"
 	"os"
+	"runtime"
 
 	"golang.org/x/sys/unix"
 )
@@ -115,4 +116,11 @@ func ignoringEINTR2[T any](fn func() (T, error)) (T, error) {
 			return v, err
 		}
 	}
+}
+
+// IsSymlinkRefused reports whether err is an open with O_NOFOLLOW refusing a
+// symbolic link: ELOOP, or EMLINK on FreeBSD. The kernel's words for it
+// ("too many levels of symbolic links") mislead; callers say it plainly.
+func IsSymlinkRefused(err error) bool {
+	return errors.Is(err, unix.ELOOP) || (runtime.GOOS == "freebsd" && errors.Is(err, unix.EMLINK))
 }

@@ -300,3 +300,16 @@ func TestOpenCreateTruncatesAndReportsCreation(t *testing.T) {
 		t.Errorf("size %d mode %v: want truncated, mode of the first creation", st.Size(), st.Mode().Perm())
 	}
 }
+
+func TestIsSymlinkRefused(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "link")
+	os.Symlink(filepath.Join(dir, "target"), link)
+	_, err := OpenAppend(link, 0o600)
+	if !IsSymlinkRefused(err) {
+		t.Errorf("IsSymlinkRefused(%v) = false", err)
+	}
+	if IsSymlinkRefused(os.ErrNotExist) {
+		t.Error("IsSymlinkRefused(ErrNotExist) = true")
+	}
+}
