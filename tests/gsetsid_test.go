@@ -82,7 +82,7 @@ func TestGsetsidWaitStatus(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if got := tm.status("wait %1", dir); got != 143 {
+	if got := tm.status("wait $!", dir); got != 143 {
 		t.Errorf("status for a program killed by SIGTERM: %d, want 143", got)
 	}
 }
@@ -121,7 +121,7 @@ func TestGsetsidWaitForwardsSignals(t *testing.T) {
 				countLines(filepath.Join(dir, "hups")) == 1
 		})
 		tm.run("kill %1")
-		if got := tm.status("wait %1", dir); got != 143 {
+		if got := tm.status("wait $!", dir); got != 143 {
 			t.Errorf("status after kill %%1: %d, want 143", got)
 		}
 		waitGone(t, pid)

@@ -26,8 +26,10 @@ func TestSignalsReachCommand(t *testing.T) {
 		report string // how bash reports the job's end: the signal, so not an exit 143
 	}{
 		{"kill $!", "PREFIX" + "HELPER &", "kill $!", "wait $!", 143, "Terminated"},
-		{"kill -INT %1", "PREFIX" + "HELPER &", "kill -INT %1", "wait %1", 130, "Interrupt"},
-		{"kill -QUIT %1", "PREFIX" + "HELPER &", "kill -QUIT %1", "wait %1", 131, "Quit"},
+		// wait $!, not wait %1: bash may have reported the job done and
+		// dropped it from its table by the time wait runs; $! it remembers.
+		{"kill -INT %1", "PREFIX" + "HELPER &", "kill -INT %1", "wait $!", 130, "Interrupt"},
+		{"kill -QUIT %1", "PREFIX" + "HELPER &", "kill -QUIT %1", "wait $!", 131, "Quit"},
 		// (exit $?): the foreground job's status, before anything else runs
 		{"Ctrl-C on the foreground job", "PREFIX" + "HELPER", ctrlC, "(exit $?)", 130, ""},
 	} {
@@ -93,7 +95,7 @@ func TestStopAndContinue(t *testing.T) {
 	tm.run("bg")
 	testutil.WaitFor(t, "output after bg", func() bool { return len(readFile(t, out)) > len(stopped) })
 	tm.run("kill %1")
-	if got := tm.status("wait %1", dir); got != 143 {
+	if got := tm.status("wait $!", dir); got != 143 {
 		t.Errorf("status after kill %%1: %d, want 143", got)
 	}
 	waitGone(t, pid)
