@@ -30,7 +30,8 @@ func program() cli.Program {
 	umask := cli.OctalMode(daemonize.DefaultUmask)
 	sig := cli.Signal(syscall.SIGTERM)
 	var verbose, status, stop bool
-	timeout := 10 * time.Second
+	timeout := cli.Duration(10 * time.Second)
+	notifyTimeout := cli.Duration(daemonize.DefaultNotifyTimeout)
 	var fs *pflag.FlagSet
 	return cli.Program{
 		Name:     "gdaemonize",
@@ -49,11 +50,11 @@ func program() cli.Program {
 			f.BoolVarP(&verbose, "verbose", "v", false, "say what is done, on standard error")
 			f.Var(&umask, "umask", "the daemon's umask, in octal (default 022)")
 			f.BoolVar(&cfg.NotifyAwait, "notify-await", false, "return only when COMMAND sends READY=1 to $NOTIFY_SOCKET")
-			f.DurationVar(&cfg.NotifyTimeout, "notify-timeout", daemonize.DefaultNotifyTimeout, "give up waiting for READY=1 after `D`")
+			f.Var(&notifyTimeout, "notify-timeout", "give up waiting for READY=1 after `D`")
 			f.BoolVar(&status, "status", false, "report on the daemon of --pidfile: exit 0 running, 1 dead, 3 not running")
 			f.BoolVar(&stop, "stop", false, "stop the daemon of --pidfile and remove the pidfile")
 			f.Var(&sig, "signal", "the signal --stop sends first (default TERM)")
-			f.DurationVar(&timeout, "timeout", timeout, "--stop: send SIGKILL after `D`")
+			f.Var(&timeout, "timeout", "--stop: send SIGKILL after `D`")
 		},
 		OperandsOptional: func() bool { return status || stop },
 		Run: func(argv []string) error {
@@ -69,14 +70,14 @@ func program() cli.Program {
 				fmt.Println(r.Line(cfg.Pidfile))
 				return cli.ExitStatus(r.State)
 			case stop:
-				r, err := daemonize.Stop(cfg.Pidfile, cfg.Lockfile, syscall.Signal(sig), timeout)
+				r, err := daemonize.Stop(cfg.Pidfile, cfg.Lockfile, syscall.Signal(sig), time.Duration(timeout))
 				if err != nil {
 					return err
 				}
 				fmt.Println(stopLine(r))
 				return nil
 			}
-			cfg.Argv, cfg.Umask = argv, int(umask)
+			cfg.Argv, cfg.Umask, cfg.NotifyTimeout = argv, int(umask), time.Duration(notifyTimeout)
 			if verbose {
 				cfg.Log = log.New(os.Stderr, "gdaemonize: ", 0)
 			}

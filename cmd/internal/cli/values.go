@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -60,3 +61,70 @@ func (s *Signal) Set(v string) error {
 
 // Type names the value in --help.
 func (s *Signal) Type() string { return "signal" }
+
+// A Duration is a duration option in Go's syntax (500ms, 2m, 1h30m) that
+// may not be negative.
+type Duration time.Duration
+
+func (d *Duration) String() string { return time.Duration(*d).String() }
+
+// Set parses a non-negative duration.
+func (d *Duration) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("want a duration such as 500ms, 10s or 2m")
+	}
+	if v < 0 {
+		return fmt.Errorf("a duration cannot be negative")
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Type names the value in --help.
+func (d *Duration) Type() string { return "duration" }
+
+// A Size is a size option in bytes, with an optional binary suffix: 512K,
+// 50M, 1G (K is 1024 bytes).
+type Size int64
+
+func (s *Size) String() string {
+	n := int64(*s)
+	for _, u := range []struct {
+		suffix string
+		shift  uint
+	}{{"G", 30}, {"M", 20}, {"K", 10}} {
+		if n != 0 && n%(1<<u.shift) == 0 {
+			return strconv.FormatInt(n>>u.shift, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// Set parses a size.
+func (s *Size) Set(v string) error {
+	shift := uint(0)
+	num := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(v), "B"), "I")
+	if len(num) > 0 {
+		switch num[len(num)-1] {
+		case 'K':
+			shift = 10
+		case 'M':
+			shift = 20
+		case 'G':
+			shift = 30
+		}
+		if shift > 0 {
+			num = num[:len(num)-1]
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)>>shift {
+		return fmt.Errorf("want a size such as 1048576, 512K, 50M or 1G")
+	}
+	*s = Size(n << shift)
+	return nil
+}
+
+// Type names the value in --help.
+func (s *Size) Type() string { return "size" }

@@ -3,6 +3,7 @@ package cli
 import (
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestOctalMode(t *testing.T) {
@@ -36,5 +37,35 @@ func TestSignal(t *testing.T) {
 	s := Signal(syscall.SIGTERM)
 	if s.String() != "TERM" {
 		t.Errorf("String() = %q, want TERM", s.String())
+	}
+}
+
+func TestDuration(t *testing.T) {
+	var d Duration
+	if err := d.Set("1m30s"); err != nil || time.Duration(d) != 90*time.Second {
+		t.Errorf("Set(1m30s) = %v, %v", time.Duration(d), err)
+	}
+	for _, bad := range []string{"", "10", "-1s", "soon"} {
+		if err := d.Set(bad); err == nil {
+			t.Errorf("Set(%q) accepted", bad)
+		}
+	}
+}
+
+func TestSize(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "1024": 1024, "512K": 512 << 10, "50M": 50 << 20, "1G": 1 << 30, "2mib": 2 << 20, "10kb": 10 << 10} {
+		var s Size
+		if err := s.Set(in); err != nil || int64(s) != want {
+			t.Errorf("Set(%q) = %d, %v; want %d", in, int64(s), err, want)
+		}
+	}
+	for _, bad := range []string{"", "M", "-1", "1T", "lots", "1.5M"} {
+		var s Size
+		if err := s.Set(bad); err == nil {
+			t.Errorf("Set(%q) accepted", bad)
+		}
+	}
+	if s := Size(50 << 20); s.String() != "50M" {
+		t.Errorf("String() = %q", s.String())
 	}
 }
