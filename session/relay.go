@@ -87,7 +87,7 @@ func pass(p *os.Process, s syscall.Signal) {
 		return
 	}
 	signalProcess(p, syscall.SIGSTOP)
-	stopSelf()
+	Suspend()
 	// Running again: continued by fg or bg, or the stop was discarded.
 	signalProcess(p, syscall.SIGCONT)
 }

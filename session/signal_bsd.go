@@ -30,8 +30,9 @@ func ResetIgnoredSignals() error {
 // returns at once and the caller exits with 128+sig instead.
 func Raise(sig syscall.Signal) {}
 
-// stopSelf stops this process with SIGSTOP (a shell reports "Stopped
-// (signal)") and returns once it is continued.
-func stopSelf() {
+// Suspend stops this process with SIGSTOP (a shell reports "Stopped
+// (signal)") and returns once it is continued. A supervisor that caught
+// SIGTSTP calls it after stopping what it supervises.
+func Suspend() {
 	_ = unix.Kill(unix.Getpid(), syscall.SIGSTOP) // cannot fail for our own pid
 }

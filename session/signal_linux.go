@@ -78,11 +78,12 @@ func Raise(sig syscall.Signal) {
 	_ = unix.Tgkill(unix.Getpid(), unix.Gettid(), sig)
 }
 
-// stopSelf stops this process as a keyboard stop (SIGTSTP with its default
+// Suspend stops this process as a keyboard stop (SIGTSTP with its default
 // action) does, so that the shell reports the job as "Stopped", and returns
 // once the process is continued, or at once if the kernel discards the stop
-// because the process group is orphaned.
-func stopSelf() {
+// because the process group is orphaned. A supervisor that caught SIGTSTP
+// calls it after stopping what it supervises.
+func Suspend() {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var dfl, goHandler kernelSigaction
