@@ -1,0 +1,193 @@
+package respawn
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// A capture is one run's standard output and error, each through its own
+// pipe into the log file, so that the two never interleave mid-line.
+type capture struct {
+	stdout, stderr *os.File // the write ends, for the command
+	readers        []*lineReader
+	done           sync.WaitGroup
+}
+
+// newCapture makes the pipes and starts copying from them into log.
+func newCapture(log *logFile) (*capture, error) {
+	c := &capture{}
+	for _, w := range []**os.File{&c.stdout, &c.stderr} {
+		r, pw, err := os.Pipe()
+		if err != nil {
+			c.closeWriters()
+			return nil, err
+		}
+		*w = pw
+		lr := newLineReader(r)
+		c.readers = append(c.readers, lr)
+		c.done.Add(1)
+		go func() {
+			defer c.done.Done()
+			lr.copyTo(log)
+			r.Close()
+		}()
+	}
+	return c, nil
+}
+
+// closeWriters closes this process's copies of the write ends, once the
+// command has them: the copying ends when the command's tree closes its own.
+func (c *capture) closeWriters() {
+	for _, f := range []*os.File{c.stdout, c.stderr} {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// settle returns once everything the run's process wrote before it exited
+// is in the log, so that the next run's lines come after it: when both pipes
+// have ended, or, if a process the run left behind still holds them, when
+// they are empty. It gives up after limit (a log that cannot keep up), and
+// then the next run's lines may come before the rest of this one's; none is
+// lost either way.
+func (c *capture) settle(limit time.Duration) {
+	timeout := time.After(limit)
+	for _, r := range c.readers {
+		r.requestSettle()
+	}
+	for _, r := range c.readers {
+		select {
+		case <-r.settled:
+		case <-r.ended:
+		case <-timeout:
+			return
+		}
+	}
+}
+
+// A lineReader copies one pipe into the log in whole lines.
+type lineReader struct {
+	r       *os.File
+	mu      sync.Mutex
+	asked   bool          // a settle was asked and is not done yet
+	settled chan struct{} // one value per settle done
+	ended   chan struct{} // closed at the pipe's end
+}
+
+func newLineReader(r *os.File) *lineReader {
+	return &lineReader{r: r, settled: make(chan struct{}, 1), ended: make(chan struct{})}
+}
+
+// requestSettle asks the copying to empty the pipe now and say so; the
+// expired deadline wakes a read that is waiting for data.
+func (lr *lineReader) requestSettle() {
+	lr.mu.Lock()
+	lr.asked = true
+	lr.mu.Unlock()
+	select { // a settle not collected before (one given up on) is stale
+	case <-lr.settled:
+	default:
+	}
+	_ = lr.r.SetReadDeadline(time.Now()) // fails only on a closed pipe: then ended is closed
+}
+
+func (lr *lineReader) takeRequest() bool {
+	lr.mu.Lock()
+	defer lr.mu.Unlock()
+	asked := lr.asked
+	lr.asked = false
+	return asked
+}
+
+// copyTo reads the pipe to its end and hands log the whole lines, as many
+// at a time as one read brings. A last line without its newline gets one,
+// at the end and when a settle empties the pipe.
+func (lr *lineReader) copyTo(log *logFile) {
+	defer close(lr.ended)
+	var lines lineBuffer
+	for {
+		n, err := lr.r.Read(lines.free())
+		lines.add(log, n)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// Cleared first: the raw reads of a settle check it too.
+			_ = lr.r.SetReadDeadline(time.Time{}) // as above
+			if lr.takeRequest() {
+				lr.settle(log, &lines)
+			}
+			continue
+		}
+		if err != nil {
+			lines.flush(log)
+			return
+		}
+	}
+}
+
+// settle reads what the pipe holds without waiting for more, then ends a
+// partial last line and reports.
+func (lr *lineReader) settle(log *logFile, lines *lineBuffer) {
+	rc, err := lr.r.SyscallConn()
+	if err == nil {
+		for {
+			var n int
+			var rerr error
+			err = rc.Read(func(fd uintptr) bool {
+				n, rerr = syscall.Read(int(fd), lines.free())
+				return true // one attempt: never wait
+			})
+			if err != nil || rerr != nil || n <= 0 {
+				break // EAGAIN: empty; 0: the end, which the next read sees too
+			}
+			lines.add(log, n)
+		}
+	}
+	lines.flush(log)
+	select {
+	case lr.settled <- struct{}{}:
+	default: // one not collected yet says the same
+	}
+}
+
+// A lineBuffer holds what was read and not yet handed to the log: at most
+// the start of a line.
+type lineBuffer struct{ buf []byte }
+
+// free is the room for the next read.
+func (l *lineBuffer) free() []byte {
+	if l.buf == nil {
+		l.buf = make([]byte, 0, 64<<10)
+	}
+	return l.buf[len(l.buf):cap(l.buf)]
+}
+
+// add takes n more bytes, read into free(), and hands log the whole lines.
+func (l *lineBuffer) add(log *logFile, n int) {
+	if n <= 0 {
+		return
+	}
+	l.buf = l.buf[:len(l.buf)+n]
+	if i := bytes.LastIndexByte(l.buf, '\n'); i >= 0 {
+		log.writeLines(l.buf[:i+1])
+		l.buf = append(l.buf[:0], l.buf[i+1:]...)
+	}
+	if len(l.buf) == cap(l.buf) { // one line longer than the buffer
+		if cap(l.buf) < maxLine {
+			l.buf = append(l.buf, make([]byte, cap(l.buf))...)[:len(l.buf)]
+		} else {
+			l.flush(log)
+		}
+	}
+}
+
+// flush hands log a partial line, ended with a newline.
+func (l *lineBuffer) flush(log *logFile) {
+	if len(l.buf) > 0 {
+		log.writeLines(append(l.buf, '\n'))
+		l.buf = l.buf[:0]
+	}
+}

@@ -1,0 +1,64 @@
+package respawn
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// eventsPerSecond is how many lines grespawn prints in a second at most; in
+// a fast crash loop the rest are counted, and the count is printed with the
+// next line that may be.
+const eventsPerSecond = 10
+
+// An eventLog prints grespawn's one-line messages, condensed when they come
+// too fast.
+type eventLog struct {
+	mu         sync.Mutex // the log's writers report from their own goroutines
+	w          io.Writer
+	prefix     string
+	now        func() time.Time
+	second     time.Time // the start of the current second
+	printed    int       // lines printed in it
+	suppressed int       // lines held back since the last printed one
+}
+
+func newEventLog(w io.Writer, prefix string) *eventLog {
+	return &eventLog{w: w, prefix: prefix, now: time.Now}
+}
+
+// printf prints a line, unless too many have been printed this second.
+func (e *eventLog) printf(format string, args ...any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	if now.Sub(e.second) >= time.Second {
+		e.second, e.printed = now, 0
+	}
+	if e.printed >= eventsPerSecond {
+		e.suppressed++
+		return
+	}
+	e.print(format, args...)
+}
+
+// force prints a line whatever the rate, with the count of any held back.
+func (e *eventLog) force(format string, args ...any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.print(format, args...)
+}
+
+func (e *eventLog) print(format string, args ...any) {
+	if e.w == nil {
+		return
+	}
+	e.printed++
+	line := fmt.Sprintf(format, args...)
+	if e.suppressed > 0 {
+		line = fmt.Sprintf("%s (and %d lines like the last ones, held back)", line, e.suppressed)
+		e.suppressed = 0
+	}
+	fmt.Fprintf(e.w, "%s%s\n", e.prefix, line)
+}

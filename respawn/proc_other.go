@@ -1,0 +1,60 @@
+//go:build !linux
+
+package respawn
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func procAttr(pdeathsig syscall.Signal) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
+
+// checkPdeathsig refuses a parent-death signal, which only Linux has.
+func checkPdeathsig(sig syscall.Signal) error {
+	if sig != 0 {
+		return fmt.Errorf("a parent-death signal (PR_SET_PDEATHSIG) is Linux-only: %w", errors.ErrUnsupported)
+	}
+	return nil
+}
+
+// becomeSubreaper is Linux's PR_SET_CHILD_SUBREAPER only.
+func becomeSubreaper() error {
+	return fmt.Errorf("not a child subreaper (PR_SET_CHILD_SUBREAPER is Linux-only): %w", errors.ErrUnsupported)
+}
+
+// killDescendants reaps what is left of grespawn's own children: without a
+// subreaper, the rest of the command's tree went to init.
+func killDescendants() {
+	for {
+		var ws syscall.WaitStatus
+		if pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil); err != nil || pid <= 0 {
+			return
+		}
+	}
+}
+
+func processRuns(pid int) bool {
+	err := unix.Kill(pid, 0)
+	return err == nil || errors.Is(err, unix.EPERM)
+}
+
+func isOurChild(pid int) bool { return false }
+
+// watchExit polls, without pidfds: twice a second.
+func watchExit(pid int, exited chan<- int) {
+	go func() {
+		for processRuns(pid) {
+			time.Sleep(500 * time.Millisecond)
+		}
+		exited <- pid
+	}()
+}
+
+// subreaper: orphans of the command's tree go to init.
+const subreaper = false

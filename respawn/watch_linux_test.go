@@ -1,0 +1,88 @@
+package respawn
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// changed reports whether w reports a change within wait; quiet is the
+// negative check, bounded by the same wait.
+func changed(w *watcher, wait time.Duration) bool {
+	select {
+	case <-w.changes():
+		return true
+	case <-time.After(wait):
+		return false
+	}
+}
+
+func mustWrite(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A watched file stays watched after an editor replaced it by a rename, and
+// its neighbours do not count.
+func TestWatchFileSurvivesReplacement(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "app.conf")
+	mustWrite(t, conf, "v1")
+	w, err := startWatch([]string{conf}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	for i, text := range []string{"v2", "v3"} {
+		tmp := filepath.Join(dir, ".app.conf.swp")
+		mustWrite(t, tmp, text)
+		if err := os.Rename(tmp, conf); err != nil {
+			t.Fatal(err)
+		}
+		if !changed(w, time.Minute) {
+			t.Fatalf("replacement %d not seen", i+1)
+		}
+		for changed(w, 50*time.Millisecond) { // the rest of the same change
+		}
+	}
+	// A neighbour's change is not a change of the watched file. The
+	// negative check waits a while: a wrong event would come at once.
+	mustWrite(t, filepath.Join(dir, "other"), "x")
+	if changed(w, 300*time.Millisecond) {
+		t.Error("a change to another file in the directory counted")
+	}
+}
+
+// grespawn's own files in a watched directory do not count: the log, its
+// rotations, the status file and the temporary files it is written through.
+func TestWatchIgnoresOwnFiles(t *testing.T) {
+	dir := t.TempDir()
+	log, status := filepath.Join(dir, "app.log"), filepath.Join(dir, "app.status")
+	w, err := startWatch([]string{dir}, []string{log, status})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	mustWrite(t, log, "line\n")
+	mustWrite(t, log+".1", "line\n")
+	if err := (snapshot{State: "running"}).write(status); err != nil {
+		t.Fatal(err)
+	}
+	if changed(w, 300*time.Millisecond) {
+		t.Error("a change to grespawn's own files counted")
+	}
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if !changed(w, time.Minute) {
+		t.Fatal("a new directory not seen")
+	}
+	mustWrite(t, filepath.Join(sub, "main.js"), "x")
+	if !changed(w, time.Minute) {
+		t.Error("a file in a new subdirectory not seen")
+	}
+}
