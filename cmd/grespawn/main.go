@@ -1,0 +1,106 @@
+// Command grespawn keeps a command running: it runs it again when it exits,
+// with a restart policy and exponential backoff, forwards signals to it,
+// reaps its orphans, and can keep its output in a rotated log.
+//
+// Usage:
+//
+//	grespawn [OPTION]... [--] COMMAND [ARG]...
+//
+// grespawn(1) in docs/ documents every option and exit status.
+package main
+
+import (
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/gdetach/gdetach/cmd/internal/cli"
+	"github.com/gdetach/gdetach/respawn"
+	"github.com/spf13/pflag"
+)
+
+func main() { cli.Main(program()) }
+
+func program() cli.Program {
+	sup := respawn.Supervisor{Events: os.Stderr}
+	delay, minUptime, maxDelay := cli.Duration(respawn.DefaultDelay), cli.Duration(respawn.DefaultMinUptime), cli.Duration(respawn.DefaultMaxDelay)
+	window, stopTimeout, debounce := cli.Duration(10*time.Second), cli.Duration(respawn.DefaultStopTimeout), cli.Duration(500*time.Millisecond)
+	logMax := cli.Size(respawn.DefaultLogMaxSize)
+	var pdeathsig cli.Signal
+	var logPath string
+	var logBackups int
+	var logTimestamps bool
+	var fs *pflag.FlagSet
+	return cli.Program{
+		Name:     "grespawn",
+		Synopsis: "[OPTION]... [--] COMMAND [ARG]...",
+		Summary:  "Run COMMAND, and run it again when it exits, until a limit or a stop.",
+		Details: `SIGTERM or SIGINT to grespawn stops COMMAND (SIGKILL after --stop-timeout)
+and ends grespawn with COMMAND's status; every other signal is passed on.`,
+		Flags: func(f *pflag.FlagSet) {
+			fs = f
+			f.IntVarP(&sup.Policy.MaxRuns, "max", "m", 0, "run COMMAND at most `N` times in all, then exit (0: no limit)")
+			f.Var(&sup.Policy.Restart, "restart", "when to restart: `WHEN` is always, on-failure or never")
+			f.IntSliceVar(&sup.Policy.SuccessCodes, "success-codes", []int{0}, "`CODES` that count as success for on-failure, such as 0,2")
+			f.Var(&delay, "delay", "wait `D` before the first restart of a failure streak")
+			f.Var(&minUptime, "min-uptime", "a run shorter than `D` is a failure that doubles the delay")
+			f.Var(&maxDelay, "max-delay", "cap the delay at `D`")
+			f.IntVar(&sup.Policy.MaxFailures, "max-failures", 0, "give up after `N` short runs within --window (0: never)")
+			f.Var(&window, "window", "count --max-failures over the last `D`")
+			f.Var(&stopTimeout, "stop-timeout", "after SIGTERM or SIGINT, wait `D` before SIGKILL")
+			f.BoolVar(&sup.SignalGroup, "signal-group", false, "forward signals to COMMAND's whole process group")
+			f.StringVar(&sup.Pidfile, "pidfile", "", "COMMAND daemonizes: supervise the process named in `FILE`")
+			f.StringVar(&sup.StatusFile, "status-file", "", "keep `FILE` up to date with pid, runs, last status, start time, backoff")
+			f.StringVarP(&logPath, "log", "l", "", "append COMMAND's standard output and error to `FILE`")
+			f.Var(&logMax, "log-max-size", "rotate the log before it grows past `SIZE` (0: never)")
+			f.IntVar(&logBackups, "log-backups", respawn.DefaultLogBackups, "keep `N` rotated logs, FILE.1 … FILE.N")
+			f.BoolVar(&logTimestamps, "log-timestamps", false, "prefix every log line with the time it was read")
+			f.StringArrayVar(&sup.Watch, "watch", nil, "restart COMMAND when files under `PATH` change (repeatable)")
+			f.Var(&debounce, "watch-debounce", "restart once no change has come for `D`")
+			f.Var(&pdeathsig, "pdeathsig", "send COMMAND `SIG` if grespawn dies (Linux)")
+		},
+		Run: func(argv []string) error {
+			if err := checkOptions(fs, sup.Policy.MaxRuns, sup.Policy.MaxFailures, logBackups); err != nil {
+				return err
+			}
+			sup.Argv = argv
+			sup.Backoff = respawn.Backoff{Delay: time.Duration(delay), MinUptime: time.Duration(minUptime), MaxDelay: time.Duration(maxDelay)}
+			sup.Policy.Window = time.Duration(window)
+			sup.StopTimeout = time.Duration(stopTimeout)
+			sup.WatchDebounce = time.Duration(debounce)
+			sup.Pdeathsig = syscall.Signal(pdeathsig)
+			if logPath != "" {
+				sup.Log = &respawn.LogConfig{Path: logPath, MaxSize: int64(logMax), Backups: logBackups, Timestamps: logTimestamps}
+			}
+			status, err := sup.Run()
+			if err != nil {
+				return err
+			}
+			return cli.ExitStatus(status)
+		},
+	}
+}
+
+// checkOptions rejects values that mean nothing.
+func checkOptions(fs *pflag.FlagSet, maxRuns, maxFailures, logBackups int) error {
+	switch {
+	case maxRuns < 0:
+		return cli.Usagef("invalid argument '%d' for '--max': cannot be negative", maxRuns)
+	case maxFailures < 0:
+		return cli.Usagef("invalid argument '%d' for '--max-failures': cannot be negative", maxFailures)
+	case logBackups < 0:
+		return cli.Usagef("invalid argument '%d' for '--log-backups': cannot be negative", logBackups)
+	}
+	for _, name := range []string{"log-max-size", "log-backups", "log-timestamps"} {
+		if fs.Changed(name) && !fs.Changed("log") {
+			return cli.Usagef("--%s goes with --log", name)
+		}
+	}
+	if fs.Changed("window") && !fs.Changed("max-failures") {
+		return cli.Usagef("--window goes with --max-failures")
+	}
+	if fs.Changed("watch-debounce") && !fs.Changed("watch") {
+		return cli.Usagef("--watch-debounce goes with --watch")
+	}
+	return nil
+}
