@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +32,11 @@ var helpers = map[string]func(args []string) int{
 	"report": reportHelper,
 	"notify": notifyHelper,
 	"dirty":  dirtyHelper,
+	"count":  countHelper,
+	"forker": forkerHelper,
+	"daemon": daemonizerHelper,
+	"lines":  linesHelper,
+	"group":  groupHelper,
 }
 
 var (
@@ -51,16 +57,19 @@ func runHelper(args []string) int {
 // It appends a line to DIR/probe for every SIGUSR1 (the tests' liveness
 // probe), the signal's name to DIR/signals for SIGUSR2 and SIGWINCH; with
 // --catch-hup, a line to DIR/hups for every SIGHUP; with --ignore-term it
-// ignores SIGTERM (a daemon that will not stop); as a server
+// ignores SIGTERM (a daemon that will not stop); with --record it also
+// records HUP, QUIT, CONT, ALRM, TERM, INT and PIPE in DIR/signals, without dying; as a server
 // that reloads on SIGHUP (gunicorn) would act on it; with --reset-hup it sets
 // SIGHUP to its default action first, as node does at start-up whatever it
 // inherited. SIGQUIT has its default action (death, not Go's goroutine
 // dump), as in a C program. It writes its PID to DIR/pid when it is ready.
 func sleepHelper(args []string) int {
 	dir := args[0]
-	if err := session.SetDefaultAction(syscall.SIGQUIT); err != nil {
-		fmt.Fprintln(os.Stderr, "helper:", err)
-		return 2
+	if !slices.Contains(args[1:], "--record") {
+		if err := session.SetDefaultAction(syscall.SIGQUIT); err != nil {
+			fmt.Fprintln(os.Stderr, "helper:", err)
+			return 2
+		}
 	}
 	sigs := make(chan os.Signal, 16)
 	// One channel: signals are recorded in the order they arrive.
@@ -76,6 +85,9 @@ func sleepHelper(args []string) int {
 			signal.Notify(sigs, syscall.SIGHUP)
 		case "--ignore-term":
 			signal.Ignore(syscall.SIGTERM)
+		case "--record":
+			// Everything grespawn passes on that does not end it.
+			signal.Notify(sigs, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGCONT, syscall.SIGALRM, syscall.SIGTERM, syscall.SIGINT, syscall.SIGPIPE)
 		}
 	}
 	writeReady(dir)
@@ -215,4 +227,107 @@ func dirtyHelper(args []string) int {
 	err = unix.Exec(path, args, os.Environ())
 	fmt.Fprintln(os.Stderr, "helper:", err)
 	return 126
+}
+
+// monotonic is CLOCK_MONOTONIC in nanoseconds: comparable across processes.
+func monotonic() int64 {
+	var ts unix.Timespec
+	unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return ts.Nano()
+}
+
+// countHelper is one run of a supervised command: helper count DIR CODE
+// [SLEEP,SLEEP...]. It appends "start NS" and, before exiting with CODE,
+// "exit NS" (monotonic nanoseconds) to DIR/runs; the k-th run first sleeps
+// the k-th duration of the list (the last one for later runs).
+func countHelper(args []string) int {
+	runs := filepath.Join(args[0], "runs")
+	appendLine(runs, fmt.Sprintf("start %d", monotonic()))
+	code, _ := strconv.Atoi(args[1])
+	if len(args) > 2 {
+		sleeps := strings.Split(args[2], ",")
+		k := strings.Count(readAll(runs), "start ") - 1
+		d, _ := time.ParseDuration(sleeps[min(k, len(sleeps)-1)])
+		time.Sleep(d) // the run's lifetime, as the test asks
+	}
+	appendLine(runs, fmt.Sprintf("exit %d", monotonic()))
+	return code
+}
+
+func readAll(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
+}
+
+// forkerHelper leaves an orphan behind and exits: helper forker DIR N. Its
+// first N runs each start `sleep 0.01` without waiting for it, and exit 0;
+// the run after that writes DIR/pid and waits to be killed.
+func forkerHelper(args []string) int {
+	runs := filepath.Join(args[0], "runs")
+	appendLine(runs, "run")
+	n, _ := strconv.Atoi(args[1])
+	if strings.Count(readAll(runs), "run\n") > n {
+		return sleepHelper(args[:1])
+	}
+	if err := exec.Command("sleep", "0.01").Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	return 0
+}
+
+// daemonizerHelper daemonizes as nginx does: helper daemon DIR starts the
+// daemon (the sleep helper, in a session of its own), writes its PID to
+// DIR/app.pid, and exits 0 without waiting for it.
+func daemonizerHelper(args []string) int {
+	self, _ := os.Executable()
+	cmd := exec.Command(self, "sleep", args[0])
+	cmd.Args[0] = "helper"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	if err := testutil.WritePIDFileOf(filepath.Join(args[0], "app.pid"), cmd.Process.Pid); err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	return 0
+}
+
+// linesHelper writes "line 1" … "line N" to standard output as fast as it
+// can, in writes of a few lines each: helper lines N.
+func linesHelper(args []string) int {
+	n, _ := strconv.Atoi(args[0])
+	var b []byte
+	for i := 1; i <= n; i++ {
+		b = fmt.Appendf(b, "line %d\n", i)
+		if i%7 == 0 || i == n {
+			if _, err := os.Stdout.Write(b); err != nil {
+				return 2
+			}
+			b = b[:0]
+		}
+	}
+	return 0
+}
+
+// groupHelper leaves a member of its process group behind and exits 1:
+// helper group DIR starts the sleep helper with --record in DIR (same
+// process group), waits until it is ready, and exits.
+func groupHelper(args []string) int {
+	self, _ := os.Executable()
+	cmd := exec.Command(self, "sleep", args[0], "--record")
+	cmd.Args[0] = "helper"
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		if _, err := testutil.ReadPIDFile(filepath.Join(args[0], "pid")); err == nil {
+			return 1
+		}
+	}
+	fmt.Fprintln(os.Stderr, "helper: the group member never got ready")
+	return 2
 }

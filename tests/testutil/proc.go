@@ -111,9 +111,12 @@ func ReadPIDFile(path string) (int, error) {
 
 // WritePIDFile writes this process's PID and a newline to path, atomically,
 // so a reader never sees a part of it.
-func WritePIDFile(path string) error {
+func WritePIDFile(path string) error { return WritePIDFileOf(path, os.Getpid()) }
+
+// WritePIDFileOf writes pid and a newline to path, atomically.
+func WritePIDFileOf(path string, pid int) error {
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)

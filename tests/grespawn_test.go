@@ -1,0 +1,465 @@
+//go:build linux
+
+package tests
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gdetach/gdetach/tests/testutil"
+)
+
+// A grespawnRun is grespawn started in the background, outside any terminal,
+// with its standard error in DIR/grespawn.err.
+type grespawnRun struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	dir    string
+	exited chan struct{}
+}
+
+func startGrespawn(t *testing.T, dir string, args ...string) *grespawnRun {
+	t.Helper()
+	stderr, err := os.Create(filepath.Join(dir, "grespawn.err"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stderr.Close()
+	stdout, err := os.Create(filepath.Join(dir, "grespawn.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdout.Close()
+	cmd := exec.Command("grespawn", args...)
+	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	g := &grespawnRun{t: t, cmd: cmd, dir: dir, exited: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait() // the status is read from ProcessState
+		close(g.exited)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-g.exited
+		if t.Failed() {
+			t.Logf("grespawn's messages:\n%s", readFile(t, filepath.Join(dir, "grespawn.err")))
+		}
+	})
+	return g
+}
+
+// wait waits for grespawn to exit and returns its status.
+func (g *grespawnRun) wait() int {
+	g.t.Helper()
+	select {
+	case <-g.exited:
+	case <-time.After(time.Until(testutil.Deadline(g.t))):
+		g.t.Fatal("grespawn did not exit")
+	}
+	return g.cmd.ProcessState.ExitCode()
+}
+
+func (g *grespawnRun) signal(sig syscall.Signal) {
+	g.t.Helper()
+	if err := g.cmd.Process.Signal(sig); err != nil {
+		g.t.Fatal(err)
+	}
+}
+
+func (g *grespawnRun) messages() string { return readFile(g.t, filepath.Join(g.dir, "grespawn.err")) }
+
+// runTimes parses DIR/runs of the count helper: monotonic start and exit times.
+func runTimes(t *testing.T, dir string) (starts, exits []time.Duration) {
+	t.Helper()
+	for _, line := range strings.Split(strings.TrimSpace(readFile(t, filepath.Join(dir, "runs"))), "\n") {
+		what, ns, _ := strings.Cut(line, " ")
+		n, _ := strconv.ParseInt(ns, 10, 64)
+		switch what {
+		case "start":
+			starts = append(starts, time.Duration(n))
+		case "exit":
+			exits = append(exits, time.Duration(n))
+		}
+	}
+	return starts, exits
+}
+
+// -m counts runs, as forever -m does, and grespawn then exits with the last
+// status, saying why.
+func TestGrespawnMaxRuns(t *testing.T) {
+	for _, n := range []int{5, 1} {
+		t.Run(fmt.Sprintf("-m %d", n), func(t *testing.T) {
+			dir := tempDir(t)
+			g := startGrespawn(t, dir, append([]string{"-m", strconv.Itoa(n), "--delay", "0"}, helperArgs("count", dir, "3")...)...)
+			if status := g.wait(); status != 3 {
+				t.Errorf("status %d, want the command's 3", status)
+			}
+			if starts, _ := runTimes(t, dir); len(starts) != n {
+				t.Errorf("%d runs, want %d", len(starts), n)
+			}
+			if want := fmt.Sprintf("giving up: ran helper %d times (-m %d); last helper exited with status 3", n, n); !strings.Contains(g.messages(), want) {
+				t.Errorf("no %q in the messages", want)
+			}
+		})
+	}
+}
+
+// The delays of a crash loop double, and a run that lasted reset them.
+func TestGrespawnBackoff(t *testing.T) {
+	dir := tempDir(t)
+	// Runs 1-3 fail at once, run 4 lasts longer than --min-uptime, run 5 fails at once.
+	g := startGrespawn(t, dir, append([]string{"-m", "5", "--delay", "50ms", "--min-uptime", "300ms"},
+		helperArgs("count", dir, "1", "0s,0s,0s,400ms,0s")...)...)
+	g.wait()
+	starts, exits := runTimes(t, dir)
+	if len(starts) != 5 || len(exits) != 5 {
+		t.Fatalf("%d starts and %d exits, want 5 of each", len(starts), len(exits))
+	}
+	ms := time.Millisecond
+	for i, want := range []time.Duration{50 * ms, 100 * ms, 200 * ms, 50 * ms} {
+		gap := starts[i+1] - exits[i]
+		// At least the delay; at most its jitter (+10%) and generous scheduling.
+		if gap < want || gap > want*11/10+500*ms {
+			t.Errorf("gap after run %d: %v, want %v (+10%% jitter)", i+1, gap.Round(ms), want)
+		}
+	}
+	if !(starts[2]-exits[1] > starts[1]-exits[0] && starts[3]-exits[2] > starts[2]-exits[1]) {
+		t.Error("the delays of the crash loop did not grow")
+	}
+}
+
+// --restart and --success-codes decide when a run ends the supervision.
+func TestGrespawnRestartPolicy(t *testing.T) {
+	for _, c := range []struct {
+		args   []string
+		code   string
+		runs   int
+		status int
+	}{
+		{[]string{"--restart", "on-failure"}, "0", 1, 0},
+		{[]string{"--restart", "on-failure", "--success-codes", "0,2"}, "2", 1, 2},
+		{[]string{"--restart", "on-failure", "-m", "3"}, "1", 3, 1},
+		{[]string{"--restart", "never"}, "5", 1, 5},
+		{[]string{"--restart", "always", "-m", "2"}, "0", 2, 0},
+	} {
+		t.Run(strings.Join(c.args, " ")+" exit "+c.code, func(t *testing.T) {
+			dir := tempDir(t)
+			g := startGrespawn(t, dir, append(append(c.args, "--delay", "0"), helperArgs("count", dir, c.code)...)...)
+			if status := g.wait(); status != c.status {
+				t.Errorf("status %d, want %d", status, c.status)
+			}
+			if starts, _ := runTimes(t, dir); len(starts) != c.runs {
+				t.Errorf("%d runs, want %d", len(starts), c.runs)
+			}
+		})
+	}
+}
+
+// Too many short runs in the window end the supervision, as systemd's start limit.
+func TestGrespawnMaxFailures(t *testing.T) {
+	dir := tempDir(t)
+	g := startGrespawn(t, dir, append([]string{"--max-failures", "3", "--window", "1m", "--delay", "0"}, helperArgs("count", dir, "1")...)...)
+	if status := g.wait(); status != 1 {
+		t.Errorf("status %d, want 1", status)
+	}
+	if starts, _ := runTimes(t, dir); len(starts) != 3 {
+		t.Errorf("%d runs, want 3", len(starts))
+	}
+	if !strings.Contains(g.messages(), "giving up: 3 runs shorter than 1s within 1m0s (--max-failures 3)") {
+		t.Error("the give-up message is missing")
+	}
+}
+
+// Every signal that does not stop grespawn reaches the command.
+func TestGrespawnForwardsSignals(t *testing.T) {
+	dir := tempDir(t)
+	g := startGrespawn(t, dir, helperArgs("sleep", dir, "--record")...)
+	pid := readyPID(t, dir)
+	killAtCleanup(t, pid)
+	g.expectForwarded(dir)
+	// SIGPIPE is grespawn's own (a message written to a closed pipe): not
+	// passed on. A SIGWINCH sent after it, once at the command, shows that
+	// grespawn has dealt with it (the runtime delivers the lower number
+	// first, and so does the kernel to the command), and the command would
+	// have recorded the SIGPIPE before it.
+	g.signal(syscall.SIGPIPE)
+	g.signal(syscall.SIGWINCH)
+	signals := filepath.Join(dir, "signals")
+	testutil.WaitFor(t, "the second SIGWINCH", func() bool { return strings.Count(readFile(t, signals), syscall.SIGWINCH.String()) == 2 })
+	if strings.Contains(readFile(t, signals), syscall.SIGPIPE.String()) {
+		t.Error("SIGPIPE was passed on")
+	}
+	if !alive(t, dir, pid) {
+		t.Error("the command died")
+	}
+}
+
+// expectForwarded sends grespawn, one by one, every signal it passes on
+// without stopping, and waits for each at the sleep helper (with --record)
+// in dir.
+func (g *grespawnRun) expectForwarded(dir string) {
+	t := g.t
+	t.Helper()
+	for _, sig := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGCONT, syscall.SIGALRM} {
+		g.signal(sig)
+		file := "signals" // where the helper records it
+		switch sig {
+		case syscall.SIGUSR1:
+			file = "probe"
+		case syscall.SIGHUP:
+			file = "hups"
+		}
+		testutil.WaitFor(t, sig.String()+" at the command", func() bool {
+			return strings.Contains(readFile(t, filepath.Join(dir, file)), sig.String())
+		})
+	}
+}
+
+// SIGTERM or SIGINT to grespawn stops the command, without a restart, and
+// grespawn exits with the command's status; SIGKILL comes after
+// --stop-timeout, or at once on a second SIGTERM.
+func TestGrespawnStop(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		args    []string
+		signals []syscall.Signal
+		status  int
+	}{
+		{"SIGTERM", nil, []syscall.Signal{syscall.SIGTERM}, 143},
+		{"SIGINT", nil, []syscall.Signal{syscall.SIGINT}, 130},
+		{"SIGTERM ignored: SIGKILL after the timeout", []string{"--stop-timeout", "300ms", "--ignore-term"}, []syscall.Signal{syscall.SIGTERM}, 137},
+		{"a second SIGTERM kills at once", []string{"--stop-timeout", "1h", "--ignore-term"}, []syscall.Signal{syscall.SIGTERM, syscall.SIGTERM}, 137},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := tempDir(t)
+			var opts, helperOpts []string
+			for _, a := range c.args {
+				if a == "--ignore-term" {
+					helperOpts = append(helperOpts, a)
+				} else {
+					opts = append(opts, a)
+				}
+			}
+			g := startGrespawn(t, dir, append(opts, helperArgs("sleep", append([]string{dir}, helperOpts...)...)...)...)
+			pid := readyPID(t, dir)
+			for i, sig := range c.signals {
+				if i > 0 {
+					// Two pending SIGTERMs would merge into one: let the first be seen.
+					testutil.WaitFor(t, "the stop", func() bool { return strings.Contains(g.messages(), "stopping helper") })
+				}
+				g.signal(sig)
+			}
+			if status := g.wait(); status != c.status {
+				t.Errorf("status %d, want %d", status, c.status)
+			}
+			waitGone(t, pid)
+			if starts := strings.Count(g.messages(), "started helper"); starts != 1 {
+				t.Errorf("%d starts, want 1: a stop is not a restart", starts)
+			}
+		})
+	}
+}
+
+// During a backoff grespawn still acts on signals at once: they reach what is
+// left of the command's group, and SIGTERM ends grespawn, killing it.
+func TestGrespawnSignalsDuringBackoff(t *testing.T) {
+	dir := tempDir(t)
+	g := startGrespawn(t, dir, append([]string{"--signal-group", "--delay", "1h", "--max-delay", "1h"}, helperArgs("group", dir)...)...)
+	member := readyPID(t, dir) // the group member the command left behind
+	testutil.WaitFor(t, "the backoff", func() bool { return strings.Contains(g.messages(), "restarting helper in 1h") })
+	g.expectForwarded(dir)
+	g.signal(syscall.SIGTERM)
+	if status := g.wait(); status != 1 {
+		t.Errorf("status %d, want the last run's 1", status)
+	}
+	waitGone(t, member)
+}
+
+// A thousand runs that each leave an orphan: every orphan is reaped, and
+// grespawn holds no more descriptors than it did early on.
+func TestGrespawnReapsOrphans(t *testing.T) {
+	dir := tempDir(t)
+	const runs = 1000
+	g := startGrespawn(t, dir, append([]string{"--delay", "0", "--min-uptime", "0"}, helperArgs("forker", dir, strconv.Itoa(runs))...)...)
+	grespawn := g.cmd.Process.Pid
+	testutil.WaitFor(t, "ten runs", func() bool { return strings.Count(readFile(t, filepath.Join(dir, "runs")), "run\n") >= 10 })
+	early := len(fdTargets(t, grespawn))
+	last := readyPID(t, dir)
+	testutil.WaitFor(t, "no child of grespawn but the last run", func() bool {
+		kids, _ := testutil.Children(grespawn)
+		return slices.Equal(kids, []int{last})
+	})
+	if now := len(fdTargets(t, grespawn)); now > early {
+		t.Errorf("grespawn holds %d descriptors after %d runs, %d after ten", now, runs, early)
+	}
+}
+
+// A command that daemonizes itself is followed through its pidfile, and its
+// daemon's death restarts it.
+func TestGrespawnFollowsPidfile(t *testing.T) {
+	dir := tempDir(t)
+	status := filepath.Join(dir, "status")
+	startGrespawn(t, dir, append([]string{"--pidfile", filepath.Join(dir, "app.pid"), "--status-file", status}, helperArgs("daemon", dir)...)...)
+	daemon := readyPID(t, dir)
+	killAtCleanup(t, daemon)
+	statusLine := fmt.Sprintf("state=running\npid=%d\nruns=1\n", daemon)
+	testutil.WaitFor(t, "the status file naming the daemon", func() bool { return strings.HasPrefix(readFile(t, status), statusLine) })
+	os.Remove(filepath.Join(dir, "pid"))
+	syscall.Kill(daemon, syscall.SIGKILL)
+	second := readyPID(t, dir)
+	killAtCleanup(t, second)
+	if second == daemon {
+		t.Fatal("no new daemon")
+	}
+	testutil.WaitFor(t, "the status file naming the new daemon", func() bool {
+		return strings.HasPrefix(readFile(t, status), fmt.Sprintf("state=running\npid=%d\nruns=2\nlast_status=signal SIGKILL\n", second))
+	})
+}
+
+// Output captured at full speed, with small rotations and across restarts:
+// every line exactly once, whole and in order.
+func TestGrespawnLog(t *testing.T) {
+	const n = 30000
+	dir := tempDir(t)
+	log := filepath.Join(dir, "app.log")
+	g := startGrespawn(t, dir, append([]string{"-m", "2", "--delay", "0", "-l", log, "--log-max-size", "4K", "--log-backups", "10000"},
+		helperArgs("lines", strconv.Itoa(n))...)...)
+	if status := g.wait(); status != 0 {
+		t.Fatalf("status %d", status)
+	}
+	var lines []string
+	for i := 10000; i >= 0; i-- {
+		p := log
+		if i > 0 {
+			p = fmt.Sprintf("%s.%d", log, i)
+		}
+		b, err := os.ReadFile(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if len(b) > 4096 {
+			t.Errorf("%s is %d bytes, over 4K", p, len(b))
+		}
+		if len(b) > 0 && b[len(b)-1] != '\n' {
+			t.Errorf("%s ends in half a line", p)
+		}
+		lines = append(lines, strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")...)
+	}
+	if len(lines) != 2*n {
+		t.Fatalf("%d lines, want %d", len(lines), 2*n)
+	}
+	for i, line := range lines {
+		if want := fmt.Sprintf("line %d", i%n+1); line != want {
+			t.Fatalf("line %d is %q, want %q", i+1, line, want)
+		}
+	}
+}
+
+// A change under a watched directory restarts the command.
+func TestGrespawnWatch(t *testing.T) {
+	dir := tempDir(t)
+	src := filepath.Join(dir, "src")
+	os.Mkdir(src, 0o755)
+	os.Mkdir(filepath.Join(src, "sub"), 0o755)
+	startGrespawn(t, dir, append([]string{"--watch", src, "--watch-debounce", "100ms", "-l", filepath.Join(src, "app.log")},
+		helperArgs("sleep", dir)...)...)
+	first := readyPID(t, dir)
+	os.Remove(filepath.Join(dir, "pid"))
+	if err := os.WriteFile(filepath.Join(src, "sub", "main.js"), []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := readyPID(t, dir)
+	killAtCleanup(t, second)
+	if second == first {
+		t.Error("the command was not restarted")
+	}
+	waitGone(t, first)
+}
+
+// Under gnohup on a terminal, grespawn survives the hangup and goes on
+// restarting; the plain job is the control.
+func TestGrespawnUnderGnohup(t *testing.T) {
+	t.Run("control: plain job", func(t *testing.T) {
+		dir := tempDir(t)
+		tm := startTerm(t, dir)
+		pid := tm.job(helperLine("sleep", dir)+" &", dir)
+		tm.hangup()
+		waitGone(t, pid)
+	})
+	t.Run("gnohup grespawn", func(t *testing.T) {
+		dir := tempDir(t)
+		tm := startTerm(t, dir)
+		tm.run("gnohup grespawn --delay 0 --min-uptime 0 -- " + helperLine("count", dir, "0", "50ms") + " &")
+		runs := func() int { return strings.Count(readFile(t, filepath.Join(dir, "runs")), "start ") }
+		testutil.WaitFor(t, "runs before the hangup", func() bool { return runs() >= 2 })
+		tm.hangup()
+		after := runs()
+		testutil.WaitFor(t, "more runs after the hangup", func() bool { return runs() >= after+3 })
+	})
+}
+
+// Ctrl-Z stops grespawn and the command's group; fg continues both; Ctrl-C
+// stops the supervision.
+func TestGrespawnJobControl(t *testing.T) {
+	dir := tempDir(t)
+	out := filepath.Join(dir, "out")
+	tm := startTerm(t, dir)
+	pid := tm.job("grespawn -- "+helperLine("tick", dir)+" > "+out, dir)
+	tm.key(ctrlZ)
+	testutil.WaitFor(t, "the command stopped", func() bool { return mustStat(t, pid).State == 'T' })
+	stopped := readFile(t, out)
+	tm.start("fg")
+	testutil.WaitFor(t, "output after fg", func() bool { return len(readFile(t, out)) > len(stopped) })
+	tm.key(ctrlC)
+	if got := tm.status("(exit $?)", dir); got != 130 {
+		t.Errorf("status %d, want 130", got)
+	}
+	waitGone(t, pid)
+}
+
+// The command-line contract.
+func TestGrespawnCommandLine(t *testing.T) {
+	const try = "\nTry 'grespawn --help' for more information.\n"
+	for _, c := range []struct {
+		args   []string
+		status int
+		stderr string // a regular expression
+	}{
+		{nil, 125, "^grespawn: missing operand" + try + "$"},
+		{[]string{"--bogus", "true"}, 125, "^grespawn: unrecognized option '--bogus'" + try + "$"},
+		{[]string{"gdetach-no-such-command"}, 127, "^grespawn: failed to run command 'gdetach-no-such-command': no such file or directory\n$"},
+		{[]string{"/etc/passwd"}, 126, "^grespawn: failed to run command '/etc/passwd': permission denied\n$"},
+		{[]string{"-m", "-1", "true"}, 125, "^grespawn: invalid argument '-1' for '--max': cannot be negative" + try + "$"},
+		{[]string{"-m", "many", "true"}, 125, "^grespawn: invalid argument 'many' for '--max': .*" + try + "$"},
+		{[]string{"--delay", "-1s", "true"}, 125, "^grespawn: invalid argument '-1s' for '--delay': a duration cannot be negative" + try + "$"},
+		{[]string{"--min-uptime", "soon", "true"}, 125, "^grespawn: invalid argument 'soon' for '--min-uptime': want a duration such as 500ms, 10s or 2m" + try + "$"},
+		{[]string{"--restart", "sometimes", "true"}, 125, "^grespawn: invalid argument 'sometimes' for '--restart': want always, on-failure or never" + try + "$"},
+		{[]string{"--success-codes", "zero", "true"}, 125, "^grespawn: invalid argument 'zero' for '--success-codes': .*" + try + "$"},
+		{[]string{"-l", "x.log", "--log-max-size", "1T", "true"}, 125, "^grespawn: invalid argument '1T' for '--log-max-size': want a size such as 1048576, 512K, 50M or 1G" + try + "$"},
+		{[]string{"--log-backups", "3", "true"}, 125, "^grespawn: --log-backups goes with --log" + try + "$"},
+		{[]string{"--window", "1m", "true"}, 125, "^grespawn: --window goes with --max-failures" + try + "$"},
+		{[]string{"--pdeathsig", "BOGUS", "true"}, 125, "^grespawn: invalid argument 'BOGUS' for '--pdeathsig': no signal named BOGUS" + try + "$"},
+		{[]string{"-l", "/nonexistent/dir/app.log", "true"}, 125, "^grespawn: open the log: open /nonexistent/dir/app.log: no such file or directory\n$"},
+		{[]string{"--watch", "/nonexistent/src", "true"}, 125, "^grespawn: watch: stat /nonexistent/src: no such file or directory\n$"},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			dir := tempDir(t)
+			r := runWith(t, dir, runOptions{}, append([]string{"grespawn"}, c.args...)...)
+			if r.status != c.status || !regexp.MustCompile(c.stderr).MatchString(r.stderr) {
+				t.Errorf("status %d, stderr %q; want %d and %q", r.status, r.stderr, c.status, c.stderr)
+			}
+		})
+	}
+}
