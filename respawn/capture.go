@@ -52,20 +52,27 @@ func (c *capture) closeWriters() {
 // settle returns once everything the run's process wrote before it exited
 // is in the log, so that the next run's lines come after it: when both pipes
 // have ended, or, if a process the run left behind still holds them, when
-// they are empty. It gives up after limit (a log that cannot keep up), and
-// then the next run's lines may come before the rest of this one's; none is
-// lost either way.
-func (c *capture) settle(limit time.Duration) {
-	timeout := time.After(limit)
+// they are empty. It waits as long as progress (the lines handed to the log)
+// grows, and gives up after idle without any: a log that does not move
+// (a hung file system); then the next run's lines may come before the rest
+// of this one's, but none is lost.
+func (c *capture) settle(idle time.Duration, progress func() int64) {
 	for _, r := range c.readers {
 		r.requestSettle()
 	}
 	for _, r := range c.readers {
-		select {
-		case <-r.settled:
-		case <-r.ended:
-		case <-timeout:
-			return
+		for waiting := true; waiting; {
+			before := progress()
+			select {
+			case <-r.settled:
+				waiting = false
+			case <-r.ended:
+				waiting = false
+			case <-time.After(idle):
+				if progress() == before {
+					return
+				}
+			}
 		}
 	}
 }
@@ -128,22 +135,29 @@ func (lr *lineReader) copyTo(log *logFile) {
 	}
 }
 
-// settle reads what the pipe holds without waiting for more, then ends a
-// partial last line and reports.
+// settle reads what the pipe holds, and no more (a process left behind may
+// go on writing into it), then ends a partial last line and reports.
 func (lr *lineReader) settle(log *logFile, lines *lineBuffer) {
-	rc, err := lr.r.SyscallConn()
-	if err == nil {
-		for {
+	if rc, err := lr.r.SyscallConn(); err == nil {
+		held := 1 << 20 // if the pipe cannot tell: enough for what a pipe holds
+		_ = rc.Control(func(fd uintptr) {
+			if n, ok := pipeHolds(int(fd)); ok {
+				held = n
+			}
+		})
+		for held > 0 {
 			var n int
 			var rerr error
 			err = rc.Read(func(fd uintptr) bool {
-				n, rerr = syscall.Read(int(fd), lines.free())
+				free := lines.free()
+				n, rerr = syscall.Read(int(fd), free[:min(len(free), held)])
 				return true // one attempt: never wait
 			})
 			if err != nil || rerr != nil || n <= 0 {
 				break // EAGAIN: empty; 0: the end, which the next read sees too
 			}
 			lines.add(log, n)
+			held -= n
 		}
 	}
 	lines.flush(log)

@@ -30,7 +30,7 @@ func TestCaptureSettleWithPipesStillOpen(t *testing.T) {
 			fmt.Fprintln(c.stdout, line)
 		}
 		fmt.Fprintf(c.stderr, "round %d, no newline", round)
-		c.settle(time.Minute)
+		c.settle(time.Minute, l.written)
 		if t.Failed() {
 			return
 		}
@@ -74,7 +74,7 @@ func TestCaptureSettleAfterTheEnd(t *testing.T) {
 	c.done.Wait()
 	done := make(chan struct{})
 	go func() {
-		c.settle(time.Hour)
+		c.settle(time.Hour, l.written)
 		close(done)
 	}()
 	select {

@@ -159,8 +159,17 @@ func (l *logFile) rotate() error {
 		}
 		return l.open()
 	}
-	for i := l.cfg.Backups - 1; i >= 1; i-- {
-		if err := os.Rename(p+"."+strconv.Itoa(i), p+"."+strconv.Itoa(i+1)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	// Shift only the backups there are, FILE.1 up to the first missing one:
+	// with thousands allowed and few made, most renames would fail.
+	n := 0
+	for n < l.cfg.Backups-1 {
+		if _, err := os.Lstat(p + "." + strconv.Itoa(n+1)); err != nil {
+			break
+		}
+		n++
+	}
+	for i := n; i >= 1; i-- {
+		if err := os.Rename(p+"."+strconv.Itoa(i), p+"."+strconv.Itoa(i+1)); err != nil {
 			return err
 		}
 	}

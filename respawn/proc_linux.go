@@ -107,3 +107,9 @@ func watchExit(pid int, exited chan<- int) {
 
 // subreaper: every orphan of the command's tree comes back to grespawn.
 const subreaper = true
+
+// pipeHolds is how many bytes the pipe fd holds, unread (FIONREAD).
+func pipeHolds(fd int) (int, bool) {
+	n, err := unix.IoctlGetInt(fd, unix.TIOCINQ) // Linux's name for FIONREAD
+	return n, err == nil
+}

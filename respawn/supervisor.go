@@ -22,9 +22,10 @@ const DefaultStopTimeout = 10 * time.Second
 // first process has exited for the pidfile to name the daemon.
 const followTimeout = 10 * time.Second
 
-// settleTimeout bounds the wait, at the end of a run, for its output to be
-// in the log: the supervision does nothing else meanwhile.
-const settleTimeout = time.Second
+// settleIdle bounds the wait, at the end of a run, for its output to be in
+// the log, while the log makes no progress: the supervision does nothing
+// else meanwhile.
+const settleIdle = time.Second
 
 // A Supervisor runs a command, and runs it again when it exits.
 type Supervisor struct {
@@ -270,7 +271,7 @@ func (sv *supervision) exited(ws syscall.WaitStatus, note string) {
 	sv.child = nil
 	if len(sv.captures) > 0 {
 		// The run's last lines go to the log before the next run's first.
-		sv.captures[len(sv.captures)-1].settle(settleTimeout)
+		sv.captures[len(sv.captures)-1].settle(settleIdle, sv.log.written)
 	}
 	uptime := time.Since(c.started).Round(time.Millisecond)
 	how := note
