@@ -11,9 +11,13 @@ import "strings"
 //     the current directory, else in $HOME;
 //   - standard error a terminal: sent where standard output goes.
 //
-// With an explicit output file (-o), standard output and standard error go to
-// it whatever they are. A closed descriptor cannot be told apart: the Go
-// runtime opens /dev/null on a closed descriptor 0, 1 or 2 before main runs.
+// With an explicit output file (-o), the command is taken off the caller's
+// descriptors altogether, whatever they are (terminals, pipes, sockets):
+// standard input from /dev/null, write-only, and standard output and
+// standard error to the file. Then nothing the caller waits on stays open in
+// the command: `ssh host 'gnohup -o app.log server &'` returns at once. A
+// closed descriptor cannot be told apart: the Go runtime opens /dev/null on a
+// closed descriptor 0, 1 or 2 before main runs.
 type Plan struct {
 	IgnoreInput    bool // standard input from /dev/null, write-only
 	StdoutToFile   bool // standard output appended to the output file
@@ -24,7 +28,7 @@ type Plan struct {
 // terminals. explicitOutput is true when the user named the output file.
 func NewPlan(tty [3]bool, explicitOutput bool) Plan {
 	return Plan{
-		IgnoreInput:    tty[0],
+		IgnoreInput:    tty[0] || explicitOutput,
 		StdoutToFile:   tty[1] || explicitOutput,
 		StderrToStdout: tty[2] || explicitOutput,
 	}

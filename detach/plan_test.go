@@ -24,9 +24,10 @@ func TestPlan(t *testing.T) {
 			[]string{"ignoring input and redirecting stderr to stdout"}},
 		{[3]bool{false, true, true}, false, Plan{StdoutToFile: true, StderrToStdout: true}, []string{"appending output to 'nohup.out'"}},
 		{[3]bool{true, true, true}, false, Plan{true, true, true}, []string{ignoring}},
-		// -o FILE: output and errors to FILE whatever they are.
-		{[3]bool{false, false, false}, true, Plan{StdoutToFile: true, StderrToStdout: true}, []string{"appending output to 'nohup.out'"}},
+		// -o FILE: off the caller's descriptors, whatever they are.
+		{[3]bool{false, false, false}, true, Plan{true, true, true}, []string{ignoring}},
 		{[3]bool{true, false, false}, true, Plan{true, true, true}, []string{ignoring}},
+		{[3]bool{false, true, true}, true, Plan{true, true, true}, []string{ignoring}},
 	} {
 		got := NewPlan(c.tty, c.explicit)
 		if got != c.want {

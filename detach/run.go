@@ -21,9 +21,14 @@ import (
 type Options struct {
 	// Output is the file that standard output and standard error are
 	// appended to, whether or not they are terminals; it is created with
-	// mode 0600. Empty means nohup.out (then $HOME/nohup.out), and only for
+	// mode 0600, and standard input is then /dev/null (write-only) whatever
+	// it was. Empty means nohup.out (then $HOME/nohup.out), and only for
 	// descriptors that are terminals.
 	Output string
+
+	// Quiet leaves out the advisory line ("ignoring input and appending
+	// output to …").
+	Quiet bool
 
 	// Pidfile, if set, is written with the command's PID once it runs and
 	// removed when it exits. It makes gnohup stay as the command's relay,
@@ -84,7 +89,7 @@ func Run(argv []string, opt Options) error {
 
 	m := chooseMode(opt, session.IsProcessGroupLeader(), session.InTerminalForeground(), signal.Ignored(syscall.SIGINT))
 	if m == relayed {
-		return relay(path, argv, std, opt.Pidfile, pidfile)
+		return relay(path, argv, std, opt.Output != "", opt.Pidfile, pidfile)
 	}
 	return execInPlace(path, argv, std, m == execNewSession)
 }
@@ -140,7 +145,7 @@ func open(plan Plan, opt Options) (std [3]*os.File, err error) {
 		}
 	}
 	for _, line := range plan.Messages(quote(name)) {
-		if opt.Log == nil {
+		if opt.Log == nil || opt.Quiet {
 			break
 		}
 		if err := opt.Log.Output(2, line); err != nil {
@@ -219,10 +224,13 @@ func execInPlace(path string, argv []string, std [3]*os.File, newSession bool) e
 }
 
 // relay starts the command in a new session with std as its descriptors 0-2
-// and relays signals to it until it exits. If pending is not nil, it is
+// and relays signals to it until it exits. With letGo, the relay itself
+// then moves its own descriptors 0-2 to std as well, so that it holds
+// nothing of the caller's (an ssh session's pipes) while it waits; anything
+// it says after that goes to the output file. If pending is not nil, it is
 // committed with the command's PID once it runs, as the file path, which is
 // removed when the command exits.
-func relay(path string, argv []string, std [3]*os.File, pidfile string, pending *fdio.AtomicFile) error {
+func relay(path string, argv []string, std [3]*os.File, letGo bool, pidfile string, pending *fdio.AtomicFile) error {
 	cmd := &exec.Cmd{Path: path, Args: argv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	if std[0] != nil {
 		cmd.Stdin = std[0]
@@ -234,15 +242,22 @@ func relay(path string, argv []string, std [3]*os.File, pidfile string, pending 
 		cmd.Stderr = std[2]
 	}
 	r := session.Relay{Forward: forwarded(), Ignore: []os.Signal{syscall.SIGHUP}}
-	if pending != nil {
-		written := 0
-		r.Started = func(pid int) error {
+	written := 0
+	r.Started = func(pid int) error {
+		if pending != nil {
 			if err := pending.Commit([]byte(strconv.Itoa(pid) + "\n")); err != nil {
 				return fmt.Errorf("write pidfile: %w", err)
 			}
 			written = pid
-			return nil
 		}
+		if letGo {
+			// After the start, so that a command that cannot run is still
+			// reported to the caller.
+			return takeOver(std)
+		}
+		return nil
+	}
+	if pending != nil {
 		defer func() {
 			if written == 0 {
 				pending.Abort()
@@ -266,6 +281,19 @@ func removePidfile(path string, pid int) {
 	if err == nil && string(b) == strconv.Itoa(pid)+"\n" {
 		_ = os.Remove(path) // best effort: a leftover is the worst outcome
 	}
+}
+
+// takeOver points this process's own descriptors 0-2 at std.
+func takeOver(std [3]*os.File) error {
+	for fd, f := range std {
+		if f == nil {
+			continue
+		}
+		if err := fdio.Dup(int(f.Fd()), fd); err != nil {
+			return fmt.Errorf("redirect descriptor %d: %w", fd, err)
+		}
+	}
+	return nil
 }
 
 func runFailed(name string, err error) error {
