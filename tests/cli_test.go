@@ -331,23 +331,21 @@ func TestGnohupOutputFallback(t *testing.T) {
 	}
 }
 
-// -o sends stdout and stderr to FILE whether or not they are terminals.
+// -o sends stdout and stderr to FILE, and stdin from /dev/null, whether or
+// not they are terminals (pipes and sockets: deploy_test.go).
 func TestGnohupOutputOption(t *testing.T) {
 	for _, tty := range [][3]bool{{false, false, false}, {true, true, true}} {
 		t.Run(fmt.Sprintf("tty %v", tty), func(t *testing.T) {
 			dir := tempDir(t)
 			log, file := filepath.Join(dir, "app.log"), filepath.Join(dir, "report")
 			r := runWith(t, dir, runOptions{tty: tty}, append([]string{"gnohup", "-o", log}, helperArgs("report", file)...)...)
-			wantMsg := "appending output to '" + log + "'"
-			if tty[0] {
-				wantMsg = "ignoring input and " + wantMsg
-			}
+			wantMsg := "ignoring input and appending output to '" + log + "'"
 			if r.status != 0 || r.stderr != "gnohup: "+wantMsg+"\n" {
 				t.Errorf("status %d stderr %q, want 0 and %q", r.status, r.stderr, wantMsg)
 			}
 			rep := report(t, file)
-			if rep["fd1"] != log || rep["fd2"] != log {
-				t.Errorf("stdout %s stderr %s, want both %s", rep["fd1"], rep["fd2"], log)
+			if rep["fd0"] != os.DevNull || rep["fd1"] != log || rep["fd2"] != log {
+				t.Errorf("stdin %s stdout %s stderr %s, want /dev/null and %s twice", rep["fd0"], rep["fd1"], rep["fd2"], log)
 			}
 			if st, err := os.Stat(log); err != nil || st.Mode().Perm() != 0o600 {
 				t.Errorf("%s: %v, want mode 0600", log, err)

@@ -37,6 +37,7 @@ var helpers = map[string]func(args []string) int{
 	"daemon": daemonizerHelper,
 	"lines":  linesHelper,
 	"group":  groupHelper,
+	"serve":  serveHelper,
 }
 
 var (
@@ -330,4 +331,35 @@ func groupHelper(args []string) int {
 	}
 	fmt.Fprintln(os.Stderr, "helper: the group member never got ready")
 	return 2
+}
+
+// serveHelper is a server, as a deploy script starts one: helper serve DIR
+// listens on a free TCP port of 127.0.0.1, writes it to DIR/port, is ready
+// (DIR/pid), and answers every connection with "ok\n" until killed. It
+// writes a line to its standard output and error first, as servers log.
+func serveHelper(args []string) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	if err := os.WriteFile(filepath.Join(args[0], "port.tmp"), []byte(port), 0o644); err == nil {
+		err = os.Rename(filepath.Join(args[0], "port.tmp"), filepath.Join(args[0], "port"))
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	fmt.Println("listening on", port)
+	fmt.Fprintln(os.Stderr, "no errors so far")
+	writeReady(args[0])
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			continue
+		}
+		_, _ = c.Write([]byte("ok\n")) // a client that went away is its own problem
+		c.Close()
+	}
 }
