@@ -22,14 +22,15 @@ func main() {
 	runs := flag.Int("runs", 1000, "runs of each command")
 	bin := flag.String("bin", "bin", "directory holding the gdetach commands")
 	out := flag.String("o", "", "write the report to `FILE` (default: standard output)")
+	only := flag.String("only", "", "measure only the `COMMAND`'s section (gnohup, gsetsid, gdaemonize, grespawn)")
 	flag.Parse()
-	if err := run(*runs, *bin, *out); err != nil {
+	if err := run(*runs, *bin, *out, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(runs int, bin, out string) error {
+func run(runs int, bin, out, only string) error {
 	// A session of our own and no terminal, as a script started from cron or
 	// over ssh has: gnohup then execs in place, as it does in scripts.
 	if _, err := unix.Setsid(); err != nil {
@@ -49,17 +50,23 @@ func run(runs int, bin, out string) error {
 
 	var b strings.Builder
 	header(&b, runs)
-	if err := gnohupStartup(&b, runs, bin, floor); err != nil {
-		return err
+	sections := []struct {
+		name    string
+		measure func() error
+	}{
+		{"gnohup", func() error { return gnohupStartup(&b, runs, bin, floor) }},
+		{"gnohup", func() error { return relayFootprint(&b, bin) }},
+		{"gsetsid", func() error { return gsetsidStartup(&b, runs, bin, floor) }},
+		{"gdaemonize", func() error { return gdaemonizeStartup(&b, runs/5, bin, floor) }},
+		{"grespawn", func() error { return grespawnBench(&b, bin) }},
 	}
-	if err := relayFootprint(&b, bin); err != nil {
-		return err
-	}
-	if err := gsetsidStartup(&b, runs, bin, floor); err != nil {
-		return err
-	}
-	if err := gdaemonizeStartup(&b, runs/5, bin, floor); err != nil {
-		return err
+	for _, s := range sections {
+		if only != "" && s.name != only {
+			continue
+		}
+		if err := s.measure(); err != nil {
+			return err
+		}
 	}
 	if out == "" {
 		_, err = io.WriteString(os.Stdout, b.String())
@@ -204,21 +211,32 @@ func buildFloor() (path string, cleanup func(), err error) {
 	cleanup = func() { os.RemoveAll(dir) }
 	src := "package main\n\nimport (\n\t\"os\"\n\t\"os/exec\"\n\t\"syscall\"\n)\n\n" +
 		"func main() {\n\tp, _ := exec.LookPath(os.Args[1])\n\tsyscall.Exec(p, os.Args[1:], os.Environ())\n}\n"
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+	if path, err = buildGo(dir, "go-exec", src); err != nil {
 		cleanup()
 		return "", nil, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module floor\n"), 0o644); err != nil {
-		cleanup()
-		return "", nil, err
-	}
-	path = filepath.Join(dir, "go-exec")
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", path, ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		cleanup()
-		return "", nil, fmt.Errorf("build the Go floor program: %v: %s", err, out)
 	}
 	return path, cleanup, nil
+}
+
+// buildGo builds src, a main package, as dir/name, statically and stripped
+// as make builds the commands.
+func buildGo(dir, name, src string) (string, error) {
+	pkg := filepath.Join(dir, name+".src")
+	if err := os.MkdirAll(pkg, 0o755); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(pkg, "main.go"), []byte(src), 0o644); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(pkg, "go.mod"), []byte("module floor\n"), 0o644); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, name)
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", path, ".")
+	cmd.Dir = pkg
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build the Go program %s: %v: %s", name, err, out)
+	}
+	return path, nil
 }
