@@ -463,3 +463,90 @@ func TestGrespawnCommandLine(t *testing.T) {
 		})
 	}
 }
+
+// As PID 1 of a PID namespace, as in a container, grespawn reaps the orphans
+// of COMMAND's tree and forwards signals, as tini does. The control is the
+// command itself as PID 1: its orphans stay zombies.
+func TestGrespawnAsPID1(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("a PID namespace (unshare --pid) needs root")
+	}
+	for _, tool := range []string{"unshare", "nsenter"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s(1) is not installed (util-linux)", tool)
+		}
+	}
+	const orphans = 5
+	for _, c := range []struct {
+		name string
+		init []string // what runs as PID 1 before the command
+	}{
+		{"control: the command as PID 1", nil},
+		{"grespawn as PID 1", []string{"grespawn", "--restart", "never", "--"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := tempDir(t)
+			argv := append(append([]string{"unshare", "--pid", "--fork", "--"}, c.init...), helperArgs("sleep", dir)...)
+			cmd := exec.Command(argv[0], argv[1:]...)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan struct{})
+			go func() {
+				_ = cmd.Wait() // the status is read from ProcessState
+				close(exited)
+			}()
+			t.Cleanup(func() {
+				_ = cmd.Process.Kill() // and with it the namespace's init, so everything in it
+				<-exited
+			})
+			var init int // PID 1 of the namespace, as this test sees it
+			testutil.WaitFor(t, "the namespace's init", func() bool {
+				kids, _ := testutil.Children(cmd.Process.Pid)
+				if len(kids) == 1 {
+					init = kids[0]
+				}
+				return init != 0
+			})
+			t.Cleanup(func() { syscall.Kill(init, syscall.SIGKILL) })
+			readyPID(t, dir) // the helper runs (its PID is the namespace's)
+			// Each (true &) in the namespace leaves an orphan, which goes to its PID 1.
+			orphan := exec.Command("nsenter", "--target", strconv.Itoa(init), "--pid", "--",
+				"sh", "-c", fmt.Sprintf("for i in $(seq %d); do (true &); done", orphans))
+			if out, err := orphan.CombinedOutput(); err != nil {
+				t.Fatalf("nsenter: %v: %s", err, out)
+			}
+			states := func() (zombies, running int) {
+				kids, _ := testutil.Children(init)
+				for _, k := range kids {
+					if st, err := testutil.ReadStat(k); err == nil && st.State == 'Z' {
+						zombies++
+					} else if err == nil {
+						running++
+					}
+				}
+				return zombies, running
+			}
+			if c.init == nil {
+				testutil.WaitFor(t, "the orphans as zombies of the command", func() bool { z, _ := states(); return z == orphans })
+				return
+			}
+			testutil.WaitFor(t, "every orphan reaped, only the command left", func() bool { z, r := states(); return z == 0 && r == 1 })
+			g := &grespawnRun{t: t, cmd: cmd, dir: dir, exited: exited}
+			if err := syscall.Kill(init, syscall.SIGUSR2); err != nil {
+				t.Fatal(err)
+			}
+			testutil.WaitFor(t, "SIGUSR2 at the command", func() bool {
+				return strings.Contains(readFile(t, filepath.Join(dir, "signals")), syscall.SIGUSR2.String())
+			})
+			if err := syscall.Kill(init, syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			g.wait()
+			ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+			if !(ws.Exited() && ws.ExitStatus() == 143) && !(ws.Signaled() && ws.Signal() == syscall.SIGTERM) {
+				t.Errorf("unshare ended %v, want grespawn's 143 (the command's SIGTERM)", ws)
+			}
+		})
+	}
+}
