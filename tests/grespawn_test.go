@@ -476,6 +476,9 @@ func TestGrespawnAsPID1(t *testing.T) {
 			t.Skipf("%s(1) is not installed (util-linux)", tool)
 		}
 	}
+	if out, err := exec.Command("unshare", "--pid", "--fork", "true").CombinedOutput(); err != nil {
+		t.Skipf("no PID namespace here (a container without CAP_SYS_ADMIN?): unshare: %v: %s", err, out)
+	}
 	const orphans = 5
 	for _, c := range []struct {
 		name string
