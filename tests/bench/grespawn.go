@@ -487,7 +487,7 @@ func logThroughput(b *strings.Builder, dir, grespawn, gen string) error {
 	out := filepath.Join(dir, "out.log")
 	n := strconv.Itoa(size)
 	cmds := []command{
-		{label: "`gen | cat > FILE`", argv: []string{"/bin/sh", "-c", `"$0" "$1" | cat > "$2"`, gen, n, out}},
+		{label: "`gen \\| cat > FILE`", argv: []string{"/bin/sh", "-c", `"$0" "$1" | cat > "$2"`, gen, n, out}},
 		{label: "`grespawn --restart never -l FILE --log-max-size 0 -- gen`", argv: []string{grespawn, "--restart", "never", "-l", out, "--log-max-size", "0", "--", gen, n}},
 		{label: "`grespawn --restart never -l FILE -- gen` (rotating every 50M, the default)", argv: []string{grespawn, "--restart", "never", "-l", out, "--", gen, n}},
 		{label: "`grespawn --restart never -l FILE --log-timestamps --log-max-size 0 -- gen`", argv: []string{grespawn, "--restart", "never", "-l", out, "--log-timestamps", "--log-max-size", "0", "--", gen, n}},
