@@ -34,7 +34,7 @@ With -o FILE, all three are redirected whatever they are (pipes, sockets),
 so that "ssh host 'gnohup -o app.log server &'" returns at once.
 COMMAND runs in a new session, so the terminal's hangup cannot reach it.`,
 		Flags: func(fs *pflag.FlagSet) {
-			fs.StringVarP(&opt.Output, "output", "o", "", "append standard output and error to `FILE` (mode 0600), whatever they are; input from /dev/null")
+			fs.StringVarP(&opt.Output, "output", "o", "", "take COMMAND off the caller's stdio: output to `FILE` (mode 0600), input from /dev/null")
 			fs.BoolVarP(&opt.Quiet, "quiet", "q", false, "do not print the advisory line (\"ignoring input and appending output to …\")")
 			fs.StringVar(&opt.Pidfile, "pidfile", "", "write COMMAND's PID to `FILE`; removed when it exits")
 			fs.BoolVar(&opt.KeepSession, "keep-session", false, "classic nohup: only ignore SIGHUP, stay in the session")
