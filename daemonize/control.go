@@ -7,6 +7,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/gdetach/gdetach/fdio"
 )
 
 // A State is what a pidfile says about its daemon, numbered as the LSB
@@ -58,7 +60,7 @@ func Status(pidfile, lockfile string) (Report, error) {
 	if lockfile == "" {
 		lockfile = pidfile
 	}
-	pid, err := readPID(pidfile)
+	pid, err := fdio.ReadPID(pidfile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return Report{State: NotRunning}, nil
@@ -118,7 +120,7 @@ func Stop(pidfile, lockfile string, sig syscall.Signal, timeout time.Duration) (
 // removePidfile removes pidfile if it still names pid: a new daemon may have
 // been started in the meantime.
 func removePidfile(pidfile string, pid int) {
-	if now, err := readPID(pidfile); err == nil && now != pid {
+	if now, err := fdio.ReadPID(pidfile); err == nil && now != pid {
 		return
 	}
 	os.Remove(pidfile) // best effort: a stale pidfile is recognised by its lock

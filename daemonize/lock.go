@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 
 	"github.com/gdetach/gdetach/fdio"
 	"golang.org/x/sys/unix"
@@ -56,7 +55,7 @@ func acquire(pidPath, lockPath string) (l *lock, err error) {
 		}
 		if err := flock(l.locked, unix.LOCK_EX|unix.LOCK_NB); err != nil {
 			if errors.Is(err, unix.EWOULDBLOCK) {
-				pid, _ := readPID(pidPath)
+				pid, _ := fdio.ReadPID(pidPath)
 				return l, &AlreadyRunningError{PID: pid}
 			}
 			return l, fmt.Errorf("lock %s: %w", lockPath, err)
@@ -87,7 +86,7 @@ func (l *lock) stalePID() int {
 	if l.pid == nil {
 		return 0
 	}
-	pid, _ := readPID(l.pidPath)
+	pid, _ := fdio.ReadPID(l.pidPath)
 	return pid
 }
 
@@ -120,20 +119,6 @@ func writePID(f *os.File, pid int) error {
 	}
 	_, err := f.WriteAt([]byte(strconv.Itoa(pid)+"\n"), 0)
 	return err
-}
-
-// readPID reads the PID a pidfile names.
-func readPID(path string) (int, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0, err
-	}
-	s := strings.TrimSpace(string(b))
-	pid, err := strconv.Atoi(s)
-	if err != nil || pid <= 0 {
-		return 0, fmt.Errorf("%s holds no PID (%q)", path, s)
-	}
-	return pid, nil
 }
 
 func flock(f *os.File, how int) error {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gdetach/gdetach/fdio"
 	"github.com/gdetach/gdetach/tests/testutil"
 )
 
@@ -22,7 +23,7 @@ func TestStartMakesADaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The pidfile names the daemon the moment Start returns.
-	pidfilePID, err := readPID(cfg.Pidfile)
+	pidfilePID, err := fdio.ReadPID(cfg.Pidfile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestStartRefusesSecondInstance(t *testing.T) {
 	if !errors.As(err, &ar) || ar.PID != pid || ar.ExitStatus() != StatusAlreadyRunning {
 		t.Fatalf("second Start = %v, want already running (pid %d)", err, pid)
 	}
-	if got, _ := readPID(cfg.Pidfile); got != pid {
+	if got, _ := fdio.ReadPID(cfg.Pidfile); got != pid {
 		t.Errorf("the refused start changed the pidfile to %d", got)
 	}
 }
@@ -87,7 +88,7 @@ func TestStartReplacesStalePidfile(t *testing.T) {
 	if err := Start(cfg); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := readPID(cfg.Pidfile); got != started(t, dir) {
+	if got, _ := fdio.ReadPID(cfg.Pidfile); got != started(t, dir) {
 		t.Errorf("pidfile holds %d, not the new daemon", got)
 	}
 }
@@ -184,7 +185,7 @@ func TestStartNotifyAwait(t *testing.T) {
 		t.Errorf("Start returned after %v, before the daemon's READY=1 (sent after 300ms)", waited)
 	}
 	pid := started(t, dir)
-	if got, _ := readPID(cfg.Pidfile); got != pid {
+	if got, _ := fdio.ReadPID(cfg.Pidfile); got != pid {
 		t.Errorf("pidfile holds %d, want %d", got, pid)
 	}
 }

@@ -277,8 +277,7 @@ func relay(path string, argv []string, std [3]*os.File, letGo bool, pidfile stri
 // removePidfile removes the pidfile if it still names pid: another gnohup
 // may have taken the name over since.
 func removePidfile(path string, pid int) {
-	b, err := os.ReadFile(path)
-	if err == nil && string(b) == strconv.Itoa(pid)+"\n" {
+	if now, err := fdio.ReadPID(path); err == nil && now == pid {
 		_ = os.Remove(path) // best effort: a leftover is the worst outcome
 	}
 }

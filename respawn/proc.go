@@ -1,27 +1,11 @@
 package respawn
 
 import (
-	"fmt"
-	"os"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 )
-
-// readPID reads the PID a pidfile names.
-func readPID(path string) (int, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0, err
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid <= 0 {
-		return 0, fmt.Errorf("%s names no PID", path)
-	}
-	return pid, nil
-}
 
 // processGroup is the process group of pid, or pid itself if it cannot be
 // told.

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gdetach/gdetach/fdio"
 	"github.com/gdetach/gdetach/session"
 )
 
@@ -496,7 +497,7 @@ func (sv *supervision) lookForDaemon() {
 	if sv.follow == nil {
 		return
 	}
-	pid, err := readPID(sv.s.Pidfile)
+	pid, err := fdio.ReadPID(sv.s.Pidfile)
 	switch {
 	case err == nil && processRuns(pid):
 		sv.follow.Stop()
