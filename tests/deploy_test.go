@@ -249,21 +249,7 @@ LogLevel ERROR
 	defer logFile.Close()
 	sshd := exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", config)
 	sshd.Stdout, sshd.Stderr = logFile, logFile
-	if err := sshd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = sshd.Wait() // its log says why, if it matters
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		_ = sshd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("sshd's log:\n%s", readFile(t, filepath.Join(dir, "sshd.log")))
-		}
-	})
+	exited := startBackground(t, sshd, func() string { return "sshd's log:\n" + readFile(t, logFile.Name()) })
 	testutil.WaitFor(t, "sshd listening", func() bool {
 		select {
 		case <-exited:
@@ -294,24 +280,9 @@ func (s *sshServer) start(t *testing.T, remote string) (*exec.Cmd, <-chan struct
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer out.Close() // ssh has its own copy
 	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait() // the status is read from ProcessState
-		out.Close()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-		if t.Failed() {
-			t.Logf("ssh's output:\n%s", readFile(t, out.Name()))
-		}
-	})
-	return cmd, exited
+	return cmd, startBackground(t, cmd, func() string { return "ssh's output:\n" + readFile(t, out.Name()) })
 }
 
 // ask connects to the serve helper in dir and returns its answer.

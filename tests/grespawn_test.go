@@ -25,7 +25,7 @@ type grespawnRun struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	dir    string
-	exited chan struct{}
+	exited <-chan struct{}
 }
 
 func startGrespawn(t *testing.T, dir string, args ...string) *grespawnRun {
@@ -42,21 +42,8 @@ func startGrespawn(t *testing.T, dir string, args ...string) *grespawnRun {
 	defer stdout.Close()
 	cmd := exec.Command("grespawn", args...)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, stdout, stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	g := &grespawnRun{t: t, cmd: cmd, dir: dir, exited: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait() // the status is read from ProcessState
-		close(g.exited)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-g.exited
-		if t.Failed() {
-			t.Logf("grespawn's messages:\n%s", readFile(t, filepath.Join(dir, "grespawn.err")))
-		}
-	})
+	g := &grespawnRun{t: t, cmd: cmd, dir: dir}
+	g.exited = startBackground(t, cmd, func() string { return "grespawn's messages:\n" + g.messages() })
 	return g
 }
 
@@ -491,19 +478,10 @@ func TestGrespawnAsPID1(t *testing.T) {
 			dir := tempDir(t)
 			argv := append(append([]string{"unshare", "--pid", "--fork", "--"}, c.init...), helperArgs("sleep", dir)...)
 			cmd := exec.Command(argv[0], argv[1:]...)
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan struct{})
-			go func() {
-				_ = cmd.Wait() // the status is read from ProcessState
-				close(exited)
-			}()
-			t.Cleanup(func() {
-				_ = cmd.Process.Kill() // and with it the namespace's init, so everything in it
-				<-exited
-			})
-			var init int // PID 1 of the namespace, as this test sees it
+			// Killed at the end, and with it the namespace's init.
+			exited := startBackground(t, cmd, nil)
+			// PID 1 of the namespace, as this test sees it.
+			var init int
 			testutil.WaitFor(t, "the namespace's init", func() bool {
 				kids, _ := testutil.Children(cmd.Process.Pid)
 				if len(kids) == 1 {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -126,4 +127,28 @@ func alive(t *testing.T, dir string, pid int) bool {
 func countLines(path string) int {
 	b, _ := os.ReadFile(path)
 	return strings.Count(string(b), "\n")
+}
+
+// startBackground starts cmd and returns a channel closed once it has exited
+// and been waited for (its status is then in cmd.ProcessState). At the end
+// of the test it is killed and waited for, and if the test failed, what
+// report returns (when report is not nil) is logged.
+func startBackground(t *testing.T, cmd *exec.Cmd, report func() string) <-chan struct{} {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait() // the status is read from ProcessState
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill() // ESRCH: it has exited already
+		<-exited
+		if t.Failed() && report != nil {
+			t.Log(report())
+		}
+	})
+	return exited
 }
