@@ -399,22 +399,7 @@ func TestGrespawnUnderGnohup(t *testing.T) {
 
 // Ctrl-Z stops grespawn and the command's group; fg continues both; Ctrl-C
 // stops the supervision.
-func TestGrespawnJobControl(t *testing.T) {
-	dir := tempDir(t)
-	out := filepath.Join(dir, "out")
-	tm := startTerm(t, dir)
-	pid := tm.job("grespawn -- "+helperLine("tick", dir)+" > "+out, dir)
-	tm.key(ctrlZ)
-	testutil.WaitFor(t, "the command stopped", func() bool { return mustStat(t, pid).State == 'T' })
-	stopped := readFile(t, out)
-	tm.start("fg")
-	testutil.WaitFor(t, "output after fg", func() bool { return len(readFile(t, out)) > len(stopped) })
-	tm.key(ctrlC)
-	if got := tm.status("(exit $?)", dir); got != 130 {
-		t.Errorf("status %d, want 130", got)
-	}
-	waitGone(t, pid)
-}
+func TestGrespawnJobControl(t *testing.T) { checkStopFgInterrupt(t, "grespawn -- ") }
 
 // The command-line contract.
 func TestGrespawnCommandLine(t *testing.T) {

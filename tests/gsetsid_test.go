@@ -126,22 +126,7 @@ func TestGsetsidWaitForwardsSignals(t *testing.T) {
 		}
 		waitGone(t, pid)
 	})
-	t.Run("Ctrl-Z, fg, Ctrl-C", func(t *testing.T) {
-		dir := tempDir(t)
-		tm := startTerm(t, dir)
-		out := filepath.Join(dir, "out")
-		pid := tm.job("gsetsid -w "+helperLine("tick", dir)+" > "+out, dir)
-		tm.key(ctrlZ)
-		testutil.WaitFor(t, "the program stopped", func() bool { return mustStat(t, pid).State == 'T' })
-		stopped := readFile(t, out)
-		tm.start("fg")
-		testutil.WaitFor(t, "output after fg", func() bool { return len(readFile(t, out)) > len(stopped) })
-		tm.key(ctrlC)
-		if got := tm.status("(exit $?)", dir); got != 130 {
-			t.Errorf("status %d, want 130", got)
-		}
-		waitGone(t, pid)
-	})
+	t.Run("Ctrl-Z, fg, Ctrl-C", func(t *testing.T) { checkStopFgInterrupt(t, "gsetsid -w ") })
 }
 
 // The command-line contract, util-linux's statuses and messages.

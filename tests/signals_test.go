@@ -147,3 +147,24 @@ func TestScriptBangIsCommand(t *testing.T) {
 		check(t, dir, bang)
 	})
 }
+
+// checkStopFgInterrupt runs PREFIX and the tick helper, its output in
+// DIR/out, as the foreground job of a fresh terminal: Ctrl-Z stops the
+// helper, fg continues it, and Ctrl-C ends the job with status 130.
+func checkStopFgInterrupt(t *testing.T, prefix string) {
+	t.Helper()
+	dir := tempDir(t)
+	out := filepath.Join(dir, "out")
+	tm := startTerm(t, dir)
+	pid := tm.job(prefix+helperLine("tick", dir)+" > "+out, dir)
+	tm.key(ctrlZ)
+	testutil.WaitFor(t, "the command stopped", func() bool { return mustStat(t, pid).State == 'T' })
+	stopped := readFile(t, out)
+	tm.start("fg")
+	testutil.WaitFor(t, "output after fg", func() bool { return len(readFile(t, out)) > len(stopped) })
+	tm.key(ctrlC)
+	if got := tm.status("(exit $?)", dir); got != 130 {
+		t.Errorf("status %d, want 130", got)
+	}
+	waitGone(t, pid)
+}
