@@ -143,11 +143,13 @@ func compileC(dir, name, src string) (string, error) {
 
 func installed() string {
 	var have []string
-	for _, tool := range []string{"daemon", "forever", "supervisord"} {
-		if _, err := exec.LookPath(tool); err == nil {
-			have = append(have, "`"+tool+"`")
-		} else {
-			have = append(have, "`"+tool+"` (missing: not measured)")
+	for _, s := range supervisors("") {
+		switch {
+		case s.tool == "":
+		case s.available():
+			have = append(have, "`"+s.tool+"`")
+		default:
+			have = append(have, "`"+s.tool+"` (missing: not measured)")
 		}
 	}
 	return strings.Join(have, ", ")
@@ -160,6 +162,15 @@ type supervisorUnderTest struct {
 	// argv builds the command line that keeps child running; it may write
 	// configuration files into dir.
 	argv func(dir string, child []string) ([]string, error)
+}
+
+// available reports whether the supervisor can be run here.
+func (s supervisorUnderTest) available() bool {
+	if s.tool == "" {
+		return true
+	}
+	_, err := exec.LookPath(s.tool)
+	return err == nil
 }
 
 func supervisors(grespawn string) []supervisorUnderTest {
@@ -211,13 +222,11 @@ func restartLatency(b *strings.Builder, dir, grespawn, runChild string) error {
 	fmt.Fprintf(b, "(reaping, deciding, fork, exec, the dynamic loader of a C child).\n\n")
 	fmt.Fprintln(b, "| supervisor | gaps | median | p90 | max |")
 	fmt.Fprintln(b, "|---|---:|---:|---:|---:|")
-	medians := map[string][]time.Duration{} // by tool; "" holds grespawn's, then the shell loop's
+	medians := map[string]time.Duration{} // by label
 	for _, s := range supervisors(grespawn) {
-		if s.tool != "" {
-			if _, err := exec.LookPath(s.tool); err != nil {
-				fmt.Fprintf(b, "| %s | not installed | | | |\n", s.label)
-				continue
-			}
+		if !s.available() {
+			fmt.Fprintf(b, "| %s | not installed | | | |\n", s.label)
+			continue
 		}
 		runs := 301
 		if s.tool == "supervisord" {
@@ -230,12 +239,13 @@ func restartLatency(b *strings.Builder, dir, grespawn, runChild string) error {
 		sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
 		med := gaps[len(gaps)/2]
 		fmt.Fprintf(b, "| %s | %d | %s | %s | %s |\n", s.label, len(gaps), ms(med), ms(gaps[len(gaps)*9/10]), ms(gaps[len(gaps)-1]))
-		medians[s.tool] = append(medians[s.tool], med)
+		medians[s.label] = med
 	}
-	ours, loop := medians[""][0], medians[""][1]
+	sups := supervisors(grespawn) // grespawn, the shell loop, libslack daemon, …
+	ours, loop := medians[sups[0].label], medians[sups[1].label]
 	fmt.Fprintf(b, "\n**grespawn's median gap: %s** (target ≤ 1.2 ms, libslack daemon's figure in the issue)", ms(ours))
-	if d, ok := medians["daemon"]; ok {
-		fmt.Fprintf(b, "; %.2f× libslack daemon's in this run", ratio(ours, d[0]))
+	if d, ok := medians[sups[2].label]; ok {
+		fmt.Fprintf(b, "; %.2f× libslack daemon's in this run", ratio(ours, d))
 	}
 	fmt.Fprintf(b, ".\nThe shell loop, fork+exec with no supervising at all, is the floor: %s, so grespawn's own share is %s.\n\n", ms(loop), ms(ours-loop))
 	return nil
@@ -340,10 +350,8 @@ func idleCost(b *strings.Builder, dir, grespawn string) error {
 		}},
 	}
 	for _, s := range append(supervisors(grespawn), extra...) {
-		if s.tool != "" {
-			if _, err := exec.LookPath(s.tool); err != nil {
-				continue
-			}
+		if !s.available() {
+			continue
 		}
 		sub := filepath.Join(dir, "idle-"+strconv.Itoa(len(all)))
 		if err := os.Mkdir(sub, 0o755); err != nil {
