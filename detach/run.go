@@ -200,14 +200,9 @@ func execInPlace(path string, argv []string, std [3]*os.File, newSession bool) e
 		return fmt.Errorf("save standard error: %w", os.NewSyscallError("fcntl", err))
 	}
 	defer unix.Close(saved)
-	for fd, f := range std {
-		if f == nil {
-			continue
-		}
-		if err := fdio.Dup(int(f.Fd()), fd); err != nil {
-			_ = fdio.Dup(saved, 2) // best effort: lets the message below be seen
-			return fmt.Errorf("redirect descriptor %d: %w", fd, err)
-		}
+	if err := takeOver(std); err != nil {
+		_ = fdio.Dup(saved, 2) // best effort: lets the message below be seen
+		return err
 	}
 	closeAll(std)
 	// Ignored, not caught: the disposition survives exec.
