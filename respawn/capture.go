@@ -61,17 +61,26 @@ func (c *capture) settle(idle time.Duration, progress func() int64) {
 		r.requestSettle()
 	}
 	for _, r := range c.readers {
-		for waiting := true; waiting; {
-			before := progress()
-			select {
-			case <-r.settled:
-				waiting = false
-			case <-r.ended:
-				waiting = false
-			case <-time.After(idle):
-				if progress() == before {
-					return
-				}
+		if !waitWhileProgress(idle, progress, r.settled, r.ended) {
+			return
+		}
+	}
+}
+
+// waitWhileProgress waits until a or b is ready, as long as progress grows
+// within every idle; it reports false if progress stopped first. A nil
+// channel is never ready.
+func waitWhileProgress(idle time.Duration, progress func() int64, a, b <-chan struct{}) bool {
+	for {
+		before := progress()
+		select {
+		case <-a:
+			return true
+		case <-b:
+			return true
+		case <-time.After(idle):
+			if progress() == before {
+				return false
 			}
 		}
 	}

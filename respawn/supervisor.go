@@ -599,17 +599,8 @@ func (sv *supervision) cleanUp() {
 		<-drained
 		return
 	}
-	for {
-		before := sv.log.written()
-		select {
-		case <-drained:
-			return
-		case <-time.After(time.Second):
-			if sv.log.written() == before {
-				sv.ev.force("output still open after the command's end: the log is closed without it")
-				return
-			}
-		}
+	if !waitWhileProgress(settleIdle, sv.log.written, drained, nil) {
+		sv.ev.force("output still open after the command's end: the log is closed without it")
 	}
 }
 
