@@ -23,9 +23,9 @@ const DefaultStopTimeout = 10 * time.Second
 // first process has exited for the pidfile to name the daemon.
 const followTimeout = 10 * time.Second
 
-// settleIdle bounds the wait, at the end of a run, for its output to be in
-// the log, while the log makes no progress: the supervision does nothing
-// else meanwhile.
+// settleIdle bounds the waits for output to reach the log (at the end of a
+// run, and at the end off Linux) while the log makes no progress: the
+// supervision does nothing else meanwhile.
 const settleIdle = time.Second
 
 // A Supervisor runs a command, and runs it again when it exits.
