@@ -457,11 +457,12 @@ func treeRSS(pid int) int64 {
 
 // comm is the command name of pid, or "" once it is gone.
 func comm(pid int) string {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-	return strings.TrimSpace(string(b))
+	name, _ := testutil.StatusField(pid, "Name")
+	return name
 }
 
-// switches is the context switches so far of every thread of pid.
+// switches is the context switches so far of every thread of pid (a
+// thread's own status is /proc/TID/status).
 func switches(pid int) int64 {
 	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	var sum int64
@@ -470,18 +471,10 @@ func switches(pid int) int64 {
 		if err != nil {
 			continue
 		}
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/status", pid, tid))
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "voluntary_ctxt_switches:"); ok {
-				n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-				sum += n
-			} else if v, ok := strings.CutPrefix(line, "nonvoluntary_ctxt_switches:"); ok {
-				n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-				sum += n
-			}
+		for _, field := range []string{"voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"} {
+			v, _ := testutil.StatusField(tid, field) // "" once the thread is gone
+			n, _ := strconv.ParseInt(v, 10, 64)
+			sum += n
 		}
 	}
 	return sum
