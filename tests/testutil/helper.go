@@ -147,6 +147,16 @@ func HelperPath(t testing.TB) string {
 	return helperCopy.path
 }
 
+// HelperArgv returns the argv that runs the named helper with args from
+// HelperPath's copy: the copy's path, then name and args. It is for code
+// that looks argv[0] up and executes it (a daemonizer's COMMAND, gsetsid's
+// PROGRAM), which would not find HelperArgs's bare HelperName. It marks the
+// helper used.
+func HelperArgv(t testing.TB, name string, args ...string) []string {
+	t.Helper()
+	return append([]string{HelperPath(t)}, HelperArgs(name, args...)[1:]...)
+}
+
 // InstallHelper copies the test binary into dir as HelperName, readable and
 // executable by all (dir itself too), and returns the copy's path. A copy,
 // not a symbolic link: another user may not be able to reach the test
