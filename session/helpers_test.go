@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -15,52 +14,29 @@ import (
 	"github.com/gdetach/gdetach/tests/testutil"
 )
 
-// The test binary doubles as the helper processes of these tests. The
-// variable names the helper; its arguments follow in os.Args.
-const helperEnv = "GDETACH_SESSION_HELPER"
-
-var helpers = map[string]func(args []string) int{
-	"sleeper":     sleeper,
-	"relay":       relayHelper,
-	"report":      report,
-	"exec":        execHelper,
-	"spawn":       spawn,
-	"raise":       raiseHelper,
-	"set-default": setDefaultHelper,
-	"setsid":      setsidHelper,
-	"run":         runHelper,
-	"ids":         idsHelper,
-	"exit":        exitHelper,
+func init() {
+	testutil.RegisterHelper("sleeper", sleeper)
+	testutil.RegisterHelper("relay", relayHelper)
+	testutil.RegisterHelper("report", report)
+	testutil.RegisterHelper("exec", execHelper)
+	testutil.RegisterHelper("spawn", spawn)
+	testutil.RegisterHelper("raise", raiseHelper)
+	testutil.RegisterHelper("set-default", setDefaultHelper)
+	testutil.RegisterHelper("setsid", setsidHelper)
+	testutil.RegisterHelper("run", runHelper)
+	testutil.RegisterHelper("ids", idsHelper)
+	testutil.RegisterHelper("exit", exitHelper)
 }
 
-func TestMain(m *testing.M) {
-	if name := os.Getenv(helperEnv); name != "" {
-		os.Exit(helpers[name](os.Args[1:]))
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { testutil.Main(m) }
 
-// helperCommand returns a command that runs the named helper with a clean
-// environment (no GOFLAGS or GODEBUG surprises).
+// helperCommand is testutil.HelperCommand with the helper's standard error
+// passed through to the test's, so that a failing helper says why.
 func helperCommand(t *testing.T, name string, args ...string) *exec.Cmd {
 	t.Helper()
-	if helpers[name] == nil {
-		t.Fatalf("no helper %q", name)
-	}
-	cmd := exec.Command(os.Args[0], args...)
-	// GORACE: a race-enabled helper would otherwise linger a second at exit.
-	cmd.Env = []string{helperEnv + "=" + name, "PATH=" + os.Getenv("PATH"), "GORACE=atexit_sleep_ms=0"}
+	cmd := testutil.HelperCommand(t, name, args...)
 	cmd.Stderr = os.Stderr
 	return cmd
-}
-
-// state is the state letter of pid in /proc (0 when it is gone).
-func state(pid int) byte {
-	st, err := testutil.ReadStat(pid)
-	if err != nil {
-		return 0
-	}
-	return st.State
 }
 
 // writeReady writes this process's PID to path; a helper that cannot is of no use.
@@ -70,19 +46,23 @@ func writeReady(path string) {
 	}
 }
 
-// sleeper writes its ready file (args[0]) and waits to be killed. Its
-// signal dispositions are those it inherited.
+// sleeper READY writes its PID to the file READY and parks until a signal
+// kills it. Its signal dispositions are those it inherited.
 func sleeper(args []string) int {
 	writeReady(args[0])
-	select {}
+	testutil.Park()
+	return 0
 }
 
-// relayHelper relays to a sleeper: args are the relay's ready file (written
-// with the relay's own PID once the sleeper runs) and the sleeper's.
+// relayHelper RELAY-READY SLEEPER-READY runs the sleeper helper (with
+// SLEEPER-READY) under a Relay that forwards SIGINT, SIGTERM and SIGCONT and
+// ignores SIGHUP, writes its own PID to RELAY-READY once the sleeper runs,
+// and exits with the sleeper's status (128+signal when it was killed), or
+// 125 when the relay fails.
 func relayHelper(args []string) int {
 	self, _ := os.Executable()
-	cmd := exec.Command(self, args[1])
-	cmd.Env = []string{helperEnv + "=sleeper", "GORACE=atexit_sleep_ms=0"}
+	cmd := exec.Command(self)
+	cmd.Args = testutil.HelperArgs("sleeper", args[1])
 	r := Relay{
 		Forward: []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGCONT},
 		Ignore:  []os.Signal{syscall.SIGHUP},
@@ -104,14 +84,18 @@ func relayHelper(args []string) int {
 	return 0
 }
 
-// report prints facts about this process, one per line.
+// report prints whether this process leads its process group and whether
+// that group is its terminal's foreground, as "leader=BOOL" and
+// "foreground=BOOL" lines.
 func report(args []string) int {
 	fmt.Printf("leader=%v\n", IsProcessGroupLeader())
 	fmt.Printf("foreground=%v\n", InTerminalForeground())
 	return 0
 }
 
-// execHelper execs args[0] with Exec, after LookPath.
+// execHelper PROGRAM [ARG]... looks PROGRAM up with LookPath and replaces
+// this process with it through Exec; on failure it prints the error and
+// exits with the ExecError's status (126 or 127).
 func execHelper(args []string) int {
 	path, err := LookPath(args[0])
 	if err == nil {
@@ -121,9 +105,10 @@ func execHelper(args []string) int {
 	return err.(*ExecError).ExitStatus()
 }
 
-// spawn runs its arguments as a helper command line in the same process
-// group, or (first argument "-pgrp") in a group of its own, and prints that
-// child's output.
+// spawn [-pgrp] HELPER [ARG]... runs the named helper as a child in this
+// process's group, or with -pgrp in a group of its own (ignoring SIGTTOU, so
+// that it is not stopped for touching the terminal), passes its output
+// through, and exits 0, or 1 when the child failed.
 func spawn(args []string) int {
 	self, _ := os.Executable()
 	cmd := exec.Command(self)
@@ -131,7 +116,7 @@ func spawn(args []string) int {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		args = args[1:]
 	}
-	cmd.Env = []string{helperEnv + "=" + args[0], "GORACE=atexit_sleep_ms=0"}
+	cmd.Args = testutil.HelperArgs(args[0], args[1:]...)
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
 	if cmd.SysProcAttr != nil {
@@ -145,8 +130,9 @@ func spawn(args []string) int {
 	return 0
 }
 
-// raiseHelper raises the signal numbered args[0] on itself after catching it,
-// the way a relay does once its program has been killed.
+// raiseHelper SIGNO catches the signal numbered SIGNO, then raises it on
+// itself with Raise, the way a relay does once its program has been killed:
+// it should die by it; it exits 99 if it survives.
 func raiseHelper(args []string) int {
 	n, _ := strconv.Atoi(args[0])
 	sig := syscall.Signal(n)
@@ -155,8 +141,9 @@ func raiseHelper(args []string) int {
 	return 99 // not killed
 }
 
-// setDefaultHelper ignores SIGHUP, reports SigIgn, sets it to the default
-// action and reports SigIgn and SigCgt again.
+// setDefaultHelper ignores SIGHUP, sets it back with SetDefaultAction and
+// prints whether SIGHUP was in SigIgn before, and in SigIgn and SigCgt
+// after, as three booleans on one line.
 func setDefaultHelper(args []string) int {
 	signal.Ignore(syscall.SIGHUP)
 	before, _ := testutil.SignalMask(os.Getpid(), "SigIgn")
@@ -171,9 +158,7 @@ func setDefaultHelper(args []string) int {
 	return 0
 }
 
-func tempPath(t *testing.T, name string) string { return filepath.Join(t.TempDir(), name) }
-
-// setsidHelper calls Setsid and prints "ok" or the error.
+// setsidHelper calls Setsid and prints "ok" or the error; it exits 0.
 func setsidHelper(args []string) int {
 	if err := Setsid(); err != nil {
 		fmt.Println(err)
@@ -183,11 +168,10 @@ func setsidHelper(args []string) int {
 	return 0
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
-// runHelper calls Run as gsetsid would: run [-f] [-w] [-c] MODE [ARG]...
-// runs this test binary as the helper MODE (or MODE itself, if a path). It exits with the status the
-// command would: 0, the program's (128+signal), or 126/127, else 1.
+// runHelper [-f] [-w] [-c] PROGRAM [ARG]... calls Run as gsetsid would,
+// with Options Fork, Wait and Ctty for -f, -w and -c. It exits with the
+// status gsetsid would: 0, the program's (128+signal when it was killed),
+// or the ExecError's 126/127, else 1.
 func runHelper(args []string) int {
 	var opt Options
 	for ; len(args) > 0 && strings.HasPrefix(args[0], "-"); args = args[1:] {
@@ -195,13 +179,7 @@ func runHelper(args []string) int {
 		opt.Wait = opt.Wait || args[0] == "-w"
 		opt.Ctty = opt.Ctty || args[0] == "-c"
 	}
-	argv := args // a path: run it as it is
-	if !strings.HasPrefix(args[0], "/") {
-		os.Setenv(helperEnv, args[0]) // what the program, this binary again, runs as
-		self, _ := os.Executable()
-		argv = append([]string{self}, args[1:]...)
-	}
-	err := Run(argv, opt)
+	err := Run(args, opt)
 	var ee *exec.ExitError
 	var xe *ExecError
 	switch {
@@ -230,7 +208,7 @@ func idsHelper(args []string) int {
 	return 0
 }
 
-// exitHelper exits with the status given.
+// exitHelper STATUS exits with STATUS.
 func exitHelper(args []string) int {
 	n, _ := strconv.Atoi(args[0])
 	return n

@@ -2,11 +2,13 @@ package session
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gdetach/gdetach/tests/testutil"
 )
@@ -15,14 +17,16 @@ import (
 type relay struct {
 	cmd     *exec.Cmd
 	pid     int // the relay
-	sleeper int
+	proc    *testutil.Proc
+	sleeper *testutil.Proc
 	exited  chan int // the relay's exit status, or 128+signal
 }
 
 // startRelay starts the relay helper in a process group of its own (as a
-// shell job), and waits until its sleeper runs.
+// shell job), and waits until its sleeper runs; both are killed at cleanup.
 func startRelay(t *testing.T) *relay {
 	t.Helper()
+	testutil.UsedHelpers("sleeper") // the relay runs it
 	dir := t.TempDir()
 	relayReady, sleeperReady := filepath.Join(dir, "relay"), filepath.Join(dir, "sleeper")
 	cmd := helperCommand(t, "relay", relayReady, sleeperReady)
@@ -31,6 +35,8 @@ func startRelay(t *testing.T) *relay {
 		t.Fatal(err)
 	}
 	r := &relay{cmd: cmd, pid: cmd.Process.Pid, exited: make(chan int, 1)}
+	r.proc = testutil.Watch(t, r.pid)
+	r.proc.KillAtCleanup(t)
 	go func() {
 		err := cmd.Wait()
 		var ee *exec.ExitError
@@ -45,20 +51,17 @@ func startRelay(t *testing.T) *relay {
 			r.exited <- -1
 		}
 	}()
-	r.sleeper = testutil.ReadyPID(t, sleeperReady)
-	if got := testutil.ReadyPID(t, relayReady); got != r.pid {
+	r.sleeper = testutil.Watch(t, testutil.ReadyPID(t, sleeperReady, r.proc))
+	r.sleeper.KillAtCleanup(t)
+	if got := testutil.ReadyPID(t, relayReady, r.proc); got != r.pid {
 		t.Fatalf("relay reported PID %d, started %d", got, r.pid)
 	}
-	t.Cleanup(func() {
-		syscall.Kill(r.sleeper, syscall.SIGKILL)
-		syscall.Kill(r.pid, syscall.SIGKILL)
-	})
 	return r
 }
 
 func (r *relay) signal(t *testing.T, s syscall.Signal) {
 	t.Helper()
-	if err := syscall.Kill(r.pid, s); err != nil {
+	if err := r.proc.Signal(s); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -67,16 +70,13 @@ func (r *relay) signal(t *testing.T, s syscall.Signal) {
 func (r *relay) wait(t *testing.T) int {
 	t.Helper()
 	var status int
-	testutil.WaitFor(t, "relay exit", func() bool {
-		select {
-		case status = <-r.exited:
-			return true
-		default:
-			return false
-		}
-	})
+	select {
+	case status = <-r.exited:
+	case <-time.After(time.Until(testutil.Deadline(t))):
+		t.Fatal("gave up waiting for the relay to exit")
+	}
 	// The sleeper was the relay's child and was reaped by it.
-	if _, err := os.Stat("/proc/" + itoa(r.sleeper)); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", r.sleeper.PID)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the program outlived its relay (stat: %v)", err)
 	}
 	return status
@@ -84,13 +84,13 @@ func (r *relay) wait(t *testing.T) int {
 
 func TestRelayStartsProgramInNewSession(t *testing.T) {
 	r := startRelay(t)
-	prog, err := testutil.ReadStat(r.sleeper)
+	prog, err := testutil.ReadStat(r.sleeper.PID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	relay, _ := testutil.ReadStat(r.pid)
-	if prog.SID != r.sleeper || prog.PGRP != r.sleeper {
-		t.Errorf("program sid %d pgrp %d, want both %d (a session leader)", prog.SID, prog.PGRP, r.sleeper)
+	if prog.SID != r.sleeper.PID || prog.PGRP != r.sleeper.PID {
+		t.Errorf("program sid %d pgrp %d, want both %d (a session leader)", prog.SID, prog.PGRP, r.sleeper.PID)
 	}
 	if prog.SID == relay.SID {
 		t.Error("program is in the relay's session")
@@ -111,7 +111,7 @@ func TestRelayForwardsInterrupt(t *testing.T) {
 
 func TestRelayIgnoresHangup(t *testing.T) {
 	r := startRelay(t)
-	ign, err := testutil.SignalMask(r.sleeper, "SigIgn")
+	ign, err := testutil.SignalMask(r.sleeper.PID, "SigIgn")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,11 +130,13 @@ func TestRelayIgnoresHangup(t *testing.T) {
 func TestRelayStopAndContinue(t *testing.T) {
 	r := startRelay(t)
 	r.signal(t, syscall.SIGTSTP)
-	testutil.WaitFor(t, "program stopped", func() bool { return state(r.sleeper) == 'T' })
-	testutil.WaitFor(t, "relay stopped", func() bool { return state(r.pid) == 'T' })
+	stopped := func(st testutil.Stat) bool { return st.State == 'T' }
+	running := func(st testutil.Stat) bool { return st.State != 'T' }
+	r.sleeper.WaitStat(t, "program stopped", stopped)
+	r.proc.WaitStat(t, "relay stopped", stopped)
 	r.signal(t, syscall.SIGCONT)
-	testutil.WaitFor(t, "program continued", func() bool { return state(r.sleeper) != 'T' })
-	testutil.WaitFor(t, "relay continued", func() bool { return state(r.pid) != 'T' })
+	r.sleeper.WaitStat(t, "program continued", running)
+	r.proc.WaitStat(t, "relay continued", running)
 	r.signal(t, syscall.SIGTERM)
 	if got := r.wait(t); got != 143 {
 		t.Errorf("relay status %d, want 143", got)
@@ -170,7 +172,7 @@ func TestRelayStartedFailureKillsProgram(t *testing.T) {
 	if !errors.Is(err, failed) {
 		t.Errorf("Run = %v, want the Started error", err)
 	}
-	if _, err := os.Stat("/proc/" + itoa(pid)); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("program %d still exists after Started failed", pid)
 	}
 }

@@ -27,12 +27,29 @@ func ids(t *testing.T, out []byte) map[string]string {
 	return m
 }
 
-// runGsetsid runs the run helper with args; leader makes it lead its own
+// gsetsidCommand returns a command that runs the run helper as gsetsid:
+// the leading "-" words of args are its options, and the rest its program,
+// either a path, run as it is, or the name of a helper and its arguments,
+// run from the helper's copy (testutil.HelperArgv).
+func gsetsidCommand(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	n := 0
+	for n < len(args) && strings.HasPrefix(args[n], "-") {
+		n++
+	}
+	prog := args[n:]
+	if !strings.HasPrefix(prog[0], "/") {
+		prog = testutil.HelperArgv(t, prog[0], prog[1:]...)
+	}
+	return helperCommand(t, "run", append(args[:n:n], prog...)...)
+}
+
+// runGsetsid runs gsetsidCommand(args); leader makes it lead its own
 // process group, as a shell job does. It returns the program's ids, the
 // run helper's PID and its exit status.
 func runGsetsid(t *testing.T, leader bool, stdin *os.File, args ...string) (map[string]string, int, int) {
 	t.Helper()
-	cmd := helperCommand(t, "run", args...)
+	cmd := gsetsidCommand(t, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: leader}
 	cmd.Stdin = stdin
 	var stderr strings.Builder
@@ -50,6 +67,21 @@ func runGsetsid(t *testing.T, leader bool, stdin *os.File, args ...string) (map[
 		m = ids(t, out)
 	}
 	return m, cmd.Process.Pid, cmd.ProcessState.ExitCode()
+}
+
+// startWaitingSleeper starts gsetsid -f -w with the sleeper helper as its
+// program, and returns the command, the run helper watched (and killed at
+// cleanup), and the sleeper's ready file.
+func startWaitingSleeper(t *testing.T) (*exec.Cmd, *testutil.Proc, string) {
+	t.Helper()
+	ready := filepath.Join(t.TempDir(), "ready")
+	cmd := gsetsidCommand(t, "-f", "-w", "sleeper", ready)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	run := testutil.Watch(t, cmd.Process.Pid)
+	run.KillAtCleanup(t)
+	return cmd, run, ready
 }
 
 func TestRunInPlaceKeepsPID(t *testing.T) {
@@ -94,12 +126,10 @@ func TestRunWaitReturnsStatus(t *testing.T) {
 		}
 	}
 	// util-linux would say "did not exit normally" and exit with the raw wait status.
-	ready := filepath.Join(t.TempDir(), "ready")
-	cmd := helperCommand(t, "run", "-f", "-w", "sleeper", ready)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Kill(testutil.ReadyPID(t, ready), syscall.SIGTERM); err != nil {
+	cmd, run, ready := startWaitingSleeper(t)
+	program := testutil.Watch(t, testutil.ReadyPID(t, ready, run))
+	program.KillAtCleanup(t)
+	if err := program.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	cmd.Wait()
@@ -111,13 +141,11 @@ func TestRunWaitReturnsStatus(t *testing.T) {
 func TestRunWaitForwardsSignals(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			ready := filepath.Join(t.TempDir(), "ready")
-			cmd := helperCommand(t, "run", "-f", "-w", "sleeper", ready)
-			if err := cmd.Start(); err != nil {
+			cmd, run, ready := startWaitingSleeper(t)
+			testutil.Watch(t, testutil.ReadyPID(t, ready, run)).KillAtCleanup(t)
+			if err := run.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
-			testutil.ReadyPID(t, ready)
-			cmd.Process.Signal(sig)
 			cmd.Wait()
 			if got := cmd.ProcessState.ExitCode(); got != 128+int(sig) {
 				t.Errorf("status %d, want the program's death by %v (%d)", got, sig, 128+int(sig))
@@ -129,7 +157,7 @@ func TestRunWaitForwardsSignals(t *testing.T) {
 func TestRunReportsExecFailureAfterFork(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "missing")
 	for _, args := range [][]string{{"-f", missing}, {"-f", "-w", missing}} {
-		cmd := helperCommand(t, "run", args...)
+		cmd := gsetsidCommand(t, args...)
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		cmd.Run()
@@ -142,7 +170,7 @@ func TestRunReportsExecFailureAfterFork(t *testing.T) {
 
 func TestRunCttyWithoutTerminal(t *testing.T) {
 	for _, args := range [][]string{{"-c", "ids"}, {"-c", "-f", "ids"}} {
-		cmd := helperCommand(t, "run", args...)
+		cmd := gsetsidCommand(t, args...)
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		out, _ := cmd.Output()

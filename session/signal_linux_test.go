@@ -81,10 +81,11 @@ func TestResetIgnoredSignals(t *testing.T) {
 	}
 }
 
-func init() { helpers["reset-ignored"] = resetIgnoredHelper }
+func init() { testutil.RegisterHelper("reset-ignored", resetIgnoredHelper) }
 
-// resetIgnoredHelper ignores SIGHUP and signal 32, then calls
-// ResetIgnoredSignals, and prints SigIgn before and after, in hex.
+// resetIgnoredHelper ignores SIGHUP and signal 32 (behind the runtime's
+// back), calls ResetIgnoredSignals, and prints SigIgn before and after, in
+// hex; it exits 1 if either step fails.
 func resetIgnoredHelper(args []string) int {
 	signal.Ignore(syscall.SIGHUP)
 	if err := ignoreRaw(32); err != nil {
