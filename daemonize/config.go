@@ -3,8 +3,10 @@ package daemonize
 import (
 	"fmt"
 	"log"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // DefaultUmask is the daemon's umask unless Config.Umask says otherwise:
@@ -68,8 +70,8 @@ func (c *Config) lockPath() string {
 // validate checks what can be checked without touching the system.
 func (c *Config) validate() error {
 	for _, kv := range c.Env {
-		if name, _, ok := strings.Cut(kv, "="); !ok || name == "" {
-			return fmt.Errorf("invalid environment setting '%s': want NAME=VALUE", kv)
+		if err := checkEnv(kv); err != nil {
+			return err
 		}
 	}
 	if c.Umask < 0 || c.Umask > 0o777 {
@@ -79,6 +81,30 @@ func (c *Config) validate() error {
 		return fmt.Errorf("invalid notify timeout %v", c.NotifyTimeout)
 	}
 	return nil
+}
+
+// checkEnv checks one setting of Config.Env: NAME=VALUE, where NAME ends at
+// the first '=' and is not empty, and VALUE may be empty. NUL, which ends a
+// C string, can be in neither.
+func checkEnv(kv string) error {
+	if name, _, ok := strings.Cut(kv, "="); !ok || name == "" {
+		return fmt.Errorf("invalid environment setting '%s': want NAME=VALUE", quote(kv))
+	}
+	if strings.IndexByte(kv, 0) >= 0 {
+		return fmt.Errorf("invalid environment setting '%s': an environment cannot hold a NUL", quote(kv))
+	}
+	return nil
+}
+
+// quote returns s as an error message shows it: as it is when all of it is
+// printable, else with Go's escapes (\x00, \n), so that the message stays
+// one line that shows every character.
+func quote(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !strconv.IsPrint(r) }) {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 func (c *Config) logf(format string, args ...any) {

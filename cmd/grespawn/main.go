@@ -26,6 +26,7 @@ func program() cli.Program {
 	delay, minUptime, maxDelay := cli.Duration(respawn.DefaultDelay), cli.Duration(respawn.DefaultMinUptime), cli.Duration(respawn.DefaultMaxDelay)
 	window, stopTimeout, debounce := cli.Duration(10*time.Second), cli.Duration(respawn.DefaultStopTimeout), cli.Duration(500*time.Millisecond)
 	logMax := cli.Size(respawn.DefaultLogMaxSize)
+	successCodes := cli.ExitCodes{Codes: []int{0}}
 	var pdeathsig cli.Signal
 	var logPath string
 	var logBackups int
@@ -41,7 +42,7 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			fs = f
 			f.IntVarP(&sup.Policy.MaxRuns, "max", "m", 0, "run COMMAND at most `N` times in all, then exit (0: no limit)")
 			f.Var(&sup.Policy.Restart, "restart", "when to restart: `WHEN` is always, on-failure or never")
-			f.IntSliceVar(&sup.Policy.SuccessCodes, "success-codes", []int{0}, "`CODES` that count as success for on-failure, such as 0,2")
+			f.Var(&successCodes, "success-codes", "`CODES` that count as success for on-failure, such as 0,2 (default 0)")
 			f.Var(&delay, "delay", "wait `D` before the first restart of a failure streak")
 			f.Var(&minUptime, "min-uptime", "a run shorter than `D` is a failure that doubles the delay")
 			f.Var(&maxDelay, "max-delay", "cap the delay at `D`")
@@ -64,6 +65,7 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 				return err
 			}
 			sup.Argv = argv
+			sup.Policy.SuccessCodes = successCodes.Codes
 			sup.Backoff = respawn.Backoff{Delay: time.Duration(delay), MinUptime: time.Duration(minUptime), MaxDelay: time.Duration(maxDelay)}
 			sup.Policy.Window = time.Duration(window)
 			sup.StopTimeout = time.Duration(stopTimeout)

@@ -2,10 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 )
@@ -128,3 +130,55 @@ func (s *Size) Set(v string) error {
 
 // Type names the value in --help.
 func (s *Size) Type() string { return "size" }
+
+// ExitCodes is a list of exit statuses, such as --success-codes 0,2: numbers
+// from 0 to 255 separated by commas; a code given twice counts once. The
+// first Set replaces the default; the option given again adds to the list,
+// as pflag's int slices do.
+type ExitCodes struct {
+	Codes []int
+	set   bool
+}
+
+// String prints the codes as they are given: 0,2.
+func (c *ExitCodes) String() string {
+	s := make([]string, len(c.Codes))
+	for i, code := range c.Codes {
+		s[i] = strconv.Itoa(code)
+	}
+	return strings.Join(s, ",")
+}
+
+// Set parses a list of exit statuses and adds it to the list given so far.
+func (c *ExitCodes) Set(v string) error {
+	var codes []int
+	for _, e := range strings.Split(v, ",") {
+		if e == "" {
+			return fmt.Errorf("want exit statuses from 0 to 255 separated by commas, such as 0,2")
+		}
+		n, err := strconv.ParseUint(e, 10, 8)
+		if err != nil {
+			return fmt.Errorf("'%s' is not an exit status from 0 to 255", quote(e))
+		}
+		codes = append(codes, int(n))
+	}
+	if c.set {
+		codes = slices.Concat(c.Codes, codes)
+	}
+	c.Codes, c.set = codes, true
+	return nil
+}
+
+// Type names the value in --help.
+func (c *ExitCodes) Type() string { return "codes" }
+
+// quote returns s as an error message shows what the user gave: as it is
+// when all of it is printable, else with Go's escapes (\x00, \n, \u202e), so
+// that the message stays one line that shows every character.
+func quote(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !strconv.IsPrint(r) }) {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
+}
