@@ -17,7 +17,7 @@ func startDaemon(t *testing.T, name string) (Config, int) {
 	if err := Start(cfg); err != nil {
 		t.Fatal(err)
 	}
-	return cfg, started(t, dir)
+	return cfg, started(t, cfg, dir)
 }
 
 // waitReaped kills nothing: it reaps pid (our child, through the subreaper)

@@ -27,7 +27,7 @@ func TestStartMakesADaemon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid := started(t, dir)
+	pid := started(t, cfg, dir)
 	if pidfilePID != pid {
 		t.Errorf("pidfile holds %d, the daemon is %d", pidfilePID, pid)
 	}
@@ -69,7 +69,7 @@ func TestStartRefusesSecondInstance(t *testing.T) {
 	if err := Start(cfg); err != nil {
 		t.Fatal(err)
 	}
-	pid := started(t, dir)
+	pid := started(t, cfg, dir)
 	err := Start(cfg)
 	var ar *AlreadyRunningError
 	if !errors.As(err, &ar) || ar.PID != pid || ar.ExitStatus() != StatusAlreadyRunning {
@@ -88,7 +88,7 @@ func TestStartReplacesStalePidfile(t *testing.T) {
 	if err := Start(cfg); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := fdio.ReadPID(cfg.Pidfile); got != started(t, dir) {
+	if got, _ := fdio.ReadPID(cfg.Pidfile); got != started(t, cfg, dir) {
 		t.Errorf("pidfile holds %d, not the new daemon", got)
 	}
 }
@@ -99,7 +99,7 @@ func TestStartSeparateLockfile(t *testing.T) {
 	if err := Start(cfg); err != nil {
 		t.Fatal(err)
 	}
-	pid := started(t, dir)
+	pid := started(t, cfg, dir)
 	if held, _ := holdsLock(pid, cfg.Lockfile); !held {
 		t.Error("the daemon does not hold the lock file")
 	}
@@ -140,8 +140,7 @@ func TestStartFailures(t *testing.T) {
 		}, 125, "symbolic link"},
 		{"unknown user", func(c *Config, dir string) { c.User = "gdetach-no-such-user" }, 125, "unknown user"},
 		{"exits before it is ready", func(c *Config, dir string) {
-			c.Argv = []string{c.Argv[0], dir, "3"}
-			os.Setenv(helperEnv, "exit")
+			c.Argv = testutil.HelperArgv(t, "exit", "3")
 			c.NotifyAwait, c.NotifyTimeout = true, time.Minute
 		}, 125, "exit status 3 before it was ready"},
 		{"never ready", func(c *Config, dir string) {
@@ -184,7 +183,7 @@ func TestStartNotifyAwait(t *testing.T) {
 	if waited := time.Since(begin); waited < 300*time.Millisecond {
 		t.Errorf("Start returned after %v, before the daemon's READY=1 (sent after 300ms)", waited)
 	}
-	pid := started(t, dir)
+	pid := started(t, cfg, dir)
 	if got, _ := fdio.ReadPID(cfg.Pidfile); got != pid {
 		t.Errorf("pidfile holds %d, want %d", got, pid)
 	}
