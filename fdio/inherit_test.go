@@ -9,50 +9,45 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gdetach/gdetach/tests/testutil"
 	"golang.org/x/sys/unix"
 )
 
-// The test binary doubles as the helper processes below, chosen by this variable.
-const helperEnv = "GDETACH_FDIO_HELPER"
-
-func TestMain(m *testing.M) {
-	switch os.Getenv(helperEnv) {
-	case "":
-		os.Exit(m.Run())
-	case "close-inherited":
-		closeInheritedAndExec()
-	case "report":
-		reportOpen(os.Args[1:])
-	}
-	os.Exit(2)
+func init() {
+	testutil.RegisterHelper("close-inherited", closeInheritedAndExec)
+	testutil.RegisterHelper("report", reportOpen)
 }
 
-// closeInheritedAndExec opens descriptors the way an inherited leak looks
-// (no close-on-exec), keeps one, and execs the reporter on all of them.
-func closeInheritedAndExec() {
+func TestMain(m *testing.M) { testutil.Main(m) }
+
+// closeInheritedAndExec opens three descriptors the way an inherited leak
+// looks (no close-on-exec), calls CloseOnExecFrom(3) keeping the second,
+// and replaces itself with the report helper on all three. It exits 3 if a
+// step fails.
+func closeInheritedAndExec(args []string) int {
 	var fds []string
 	for range 3 {
 		fd, err := unix.Dup(2) // unix.Dup leaves close-on-exec clear
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
-			os.Exit(3)
+			return 3
 		}
 		fds = append(fds, strconv.Itoa(fd))
 	}
 	keep, _ := strconv.Atoi(fds[1])
 	if err := CloseOnExecFrom(3, keep); err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(3)
+		return 3
 	}
 	self, _ := os.Executable()
-	env := []string{helperEnv + "=report", "GORACE=atexit_sleep_ms=0"}
-	err := syscall.Exec(self, append([]string{self}, fds...), env)
+	err := syscall.Exec(self, testutil.HelperArgs("report", fds...), os.Environ())
 	fmt.Fprintln(os.Stderr, err)
-	os.Exit(3)
+	return 3
 }
 
-// reportOpen prints "fd=open" or "fd=closed" for each descriptor named.
-func reportOpen(fds []string) {
+// reportOpen FD... prints "FD=open" or "FD=closed" for each descriptor
+// named, one per line.
+func reportOpen(fds []string) int {
 	for _, s := range fds {
 		fd, _ := strconv.Atoi(s)
 		state := "closed"
@@ -61,13 +56,12 @@ func reportOpen(fds []string) {
 		}
 		fmt.Printf("%d=%s\n", fd, state)
 	}
-	os.Exit(0)
+	return 0
 }
 
 func TestCloseOnExecFromKeepsOnlyKept(t *testing.T) {
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = []string{helperEnv + "=close-inherited", "GORACE=atexit_sleep_ms=0"}
-	out, err := cmd.Output()
+	testutil.UsedHelpers("report") // close-inherited executes it
+	out, err := testutil.HelperCommand(t, "close-inherited").Output()
 	if err != nil {
 		t.Fatalf("helper: %v: %s", err, err.(*exec.ExitError).Stderr)
 	}
