@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gdetach/gdetach/tests/testutil"
 )
 
 // A run's output is in the log when settle returns, even when a process it
@@ -37,7 +39,7 @@ func TestCaptureSettleWithPipesStillOpen(t *testing.T) {
 		// The two pipes' lines interleave (whole), each pipe's in order.
 		var out []string
 		partial := false
-		for _, line := range allLines(t, path, 0) {
+		for _, line := range testutil.Lines(testutil.RotatedLog(t, path, 0)) {
 			switch {
 			case strings.HasPrefix(line, fmt.Sprintf("round %d line ", round)):
 				out = append(out, line)
@@ -55,7 +57,7 @@ func TestCaptureSettleWithPipesStillOpen(t *testing.T) {
 	c.closeWriters()
 	c.done.Wait()
 	l.close()
-	if got := len(allLines(t, path, 0)); got != 3*2001 {
+	if got := len(testutil.Lines(testutil.RotatedLog(t, path, 0))); got != 3*2001 {
 		t.Errorf("%d lines in the end, want %d", got, 3*2001)
 	}
 }

@@ -9,31 +9,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// allLines reads FILE.N … FILE.1, FILE: the whole log, oldest first.
-func allLines(t *testing.T, path string, backups int) []string {
-	t.Helper()
-	var lines []string
-	for i := backups; i >= 0; i-- {
-		p := path
-		if i > 0 {
-			p = fmt.Sprintf("%s.%d", path, i)
-		}
-		b, err := os.ReadFile(p)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(b) > 0 && b[len(b)-1] != '\n' {
-			t.Errorf("%s ends in half a line", p)
-		}
-		lines = append(lines, strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")...)
-	}
-	return lines
-}
+	"github.com/gdetach/gdetach/tests/testutil"
+)
 
 func TestLogRotationKeepsEveryLineWhole(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "app.log")
@@ -51,7 +29,7 @@ func TestLogRotationKeepsEveryLineWhole(t *testing.T) {
 	}
 	l.writeLines([]byte(block.String()))
 	l.close()
-	lines := allLines(t, path, 1000)
+	lines := testutil.Lines(testutil.RotatedLog(t, path, 1000))
 	if len(lines) != 500 {
 		t.Fatalf("%d lines, want 500", len(lines))
 	}
@@ -78,7 +56,7 @@ func TestLogRotationDropsOldest(t *testing.T) {
 		l.writeLines([]byte(s))
 	}
 	l.close()
-	if got := allLines(t, path, 5); strings.Join(got, " ") != "bbbbbbb ccccccc ddddddd" {
+	if got := testutil.Lines(testutil.RotatedLog(t, path, 5)); strings.Join(got, " ") != "bbbbbbb ccccccc ddddddd" {
 		t.Errorf("log %q: want the oldest line dropped with two backups", got)
 	}
 }
@@ -88,7 +66,7 @@ func TestLogLineLongerThanMaxSize(t *testing.T) {
 	l, _ := openLog(LogConfig{Path: path, MaxSize: 5, Backups: 3}, nil)
 	l.writeLines([]byte("short\nthis one is long\nend\n"))
 	l.close()
-	if got := allLines(t, path, 3); strings.Join(got, "|") != "short|this one is long|end" {
+	if got := testutil.Lines(testutil.RotatedLog(t, path, 3)); strings.Join(got, "|") != "short|this one is long|end" {
 		t.Errorf("log %q", got)
 	}
 }
@@ -124,7 +102,7 @@ func TestLogDiskFullDropsThenSaysSo(t *testing.T) {
 		t.Errorf("reported %v, want one ENOSPC", reported)
 	}
 	want := "before|grespawn: 3 lines lost: write /dev/full: no space left on device|after"
-	if got := strings.Join(allLines(t, path, 0), "|"); got != want {
+	if got := strings.Join(testutil.Lines(testutil.RotatedLog(t, path, 0)), "|"); got != want {
 		t.Errorf("log %q, want %q", got, want)
 	}
 }
@@ -140,7 +118,7 @@ func TestCopyLinesEndsLastLine(t *testing.T) {
 	}()
 	newLineReader(r).copyTo(l)
 	l.close()
-	if got := strings.Join(allLines(t, path, 0), "|"); got != "one|two|no newline" {
+	if got := strings.Join(testutil.Lines(testutil.RotatedLog(t, path, 0)), "|"); got != "one|two|no newline" {
 		t.Errorf("log %q", got)
 	}
 }

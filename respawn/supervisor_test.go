@@ -3,34 +3,34 @@ package respawn
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gdetach/gdetach/tests/testutil"
 )
 
-// The test binary doubles as a grespawn that runs a Supervisor, chosen by
-// this variable.
-const helperEnv = "GDETACH_RESPAWN_HELPER"
+func init() { testutil.RegisterHelper("supervise", superviseHelper) }
 
-func TestMain(m *testing.M) {
-	if os.Getenv(helperEnv) == "supervise" {
-		// A command that removes itself at its first run: the second cannot start.
-		s := Supervisor{
-			Argv:    []string{os.Args[1]},
-			Policy:  Policy{MaxRuns: 3},
-			Backoff: Backoff{Delay: time.Millisecond, MaxDelay: time.Second},
-			Events:  os.Stderr,
-		}
-		status, err := s.Run()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(125)
-		}
-		os.Exit(status)
+func TestMain(m *testing.M) { testutil.Main(m) }
+
+// superviseHelper COMMAND is a grespawn: it runs a Supervisor of COMMAND
+// (no arguments) with at most 3 runs and a 1ms backoff, its events on
+// standard error, and exits with its status, or 125 when it fails.
+func superviseHelper(args []string) int {
+	s := Supervisor{
+		Argv:    []string{args[0]},
+		Policy:  Policy{MaxRuns: 3},
+		Backoff: Backoff{Delay: time.Millisecond, MaxDelay: time.Second},
+		Events:  os.Stderr,
 	}
-	os.Exit(m.Run())
+	status, err := s.Run()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 125
+	}
+	return status
 }
 
 func readFileT(t *testing.T, path string) string {
@@ -49,8 +49,8 @@ func TestSupervisorCommandGoneAfterFirstRun(t *testing.T) {
 	if err := os.WriteFile(script, []byte("#!/bin/sh\nrm \"$0\"\nexit 3\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], script)
-	cmd.Env = append(os.Environ(), helperEnv+"=supervise", "GORACE=atexit_sleep_ms=0")
+	// A command that removes itself at its first run: the second cannot start.
+	cmd := testutil.HelperCommand(t, "supervise", script)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	cmd.Run()
