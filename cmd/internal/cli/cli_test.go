@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gdetach/gdetach/tests/testutil"
 	"github.com/spf13/pflag"
 )
 
@@ -171,20 +172,22 @@ func TestVersionStamp(t *testing.T) {
 	}
 }
 
-func TestMain(m *testing.M) {
-	if os.Getenv("GDETACH_CLI_HELPER") == "reraise" {
-		p := Program{Name: "prog", ReraiseSignal: true, Run: func([]string) error {
-			return exec.Command("/bin/sh", "-c", "kill -TERM $$").Run()
-		}}
-		os.Exit(p.Execute([]string{"cmd"}, os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
+func init() { testutil.RegisterHelper("reraise", reraiseHelper) }
+
+func TestMain(m *testing.M) { testutil.Main(m) }
+
+// reraiseHelper executes a Program with ReraiseSignal whose Run runs a
+// shell that kills itself with SIGTERM: the helper should die by SIGTERM
+// too; otherwise it exits with Execute's status.
+func reraiseHelper(args []string) int {
+	p := Program{Name: "prog", ReraiseSignal: true, Run: func([]string) error {
+		return exec.Command("/bin/sh", "-c", "kill -TERM $$").Run()
+	}}
+	return p.Execute([]string{"cmd"}, os.Stdout, os.Stderr)
 }
 
 func TestReraiseSignal(t *testing.T) {
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = []string{"GDETACH_CLI_HELPER=reraise", "GORACE=atexit_sleep_ms=0"}
-	err := cmd.Run()
+	err := testutil.HelperCommand(t, "reraise").Run()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) {
 		t.Fatalf("helper: %v, want death by SIGTERM", err)
