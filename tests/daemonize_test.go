@@ -17,59 +17,6 @@ import (
 	"github.com/gdetach/gdetach/tests/testutil"
 )
 
-// fdTargets lists what the open descriptors of pid refer to.
-func fdTargets(t *testing.T, pid int) map[int]string {
-	t.Helper()
-	dir := fmt.Sprintf("/proc/%d/fd", pid)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fds := map[int]string{}
-	for _, e := range entries {
-		fd, _ := strconv.Atoi(e.Name())
-		fds[fd], _ = os.Readlink(filepath.Join(dir, e.Name()))
-	}
-	return fds
-}
-
-// procStrings reads a NUL-separated /proc file (cmdline, environ).
-func procStrings(t *testing.T, pid int, name string) []string {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
-}
-
-// taggedProcesses lists the processes whose environment holds tag: anything
-// a failed start left running.
-func taggedProcesses(tag string) []int {
-	entries, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-		if st, err := testutil.ReadStat(pid); err == nil && st.State != 'Z' && strings.Contains(string(b), tag) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
-
-// pidfilePID waits for a pidfile to name a process, and makes sure that
-// process does not outlive the test.
-func pidfilePID(t *testing.T, path string) int {
-	t.Helper()
-	pid := testutil.ReadyPID(t, path)
-	killAtCleanup(t, pid)
-	return pid
-}
-
 // Started from an interactive shell, the daemon is what the double fork
 // makes, and the hangup does not reach it.
 func TestGdaemonizeFromTerminal(t *testing.T) {
@@ -161,18 +108,6 @@ func TestGdaemonizeStartsClean(t *testing.T) {
 	})
 }
 
-func mapsEqual(a, b map[int]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
 // daemonize(1)'s options, and --umask, as the daemon sees them.
 func TestGdaemonizeOptions(t *testing.T) {
 	dir := tempDir(t)
@@ -229,85 +164,71 @@ func TestGdaemonizeOptions(t *testing.T) {
 }
 
 // Every bad start is reported with its status, and leaves no process and no
-// pidfile behind.
+// pidfile behind. Unless a case names its own, the pidfile is DIR/app.pid.
 func TestGdaemonizeCommandLine(t *testing.T) {
 	const try = "\nTry 'gdaemonize --help' for more information.\n"
-	for _, c := range []struct {
-		name     string
-		args     func(dir string) []string
-		asNobody bool
-		status   int
-		stderr   string // a regular expression; DIR stands for the test's directory
-	}{
-		{name: "no operand", args: func(string) []string { return nil }, status: 125,
-			stderr: "^gdaemonize: missing operand" + try + "$"},
-		{name: "not found", args: func(string) []string { return []string{"--", "gdetach-no-such-command"} }, status: 127,
-			stderr: "^gdaemonize: failed to run command 'gdetach-no-such-command': no such file or directory\n$"},
+	cases := []cliCase{
+		{name: "no operand", args: args(), status: 125,
+			stderrRE: "^gdaemonize: missing operand" + try + "$"},
+		{name: "not found", args: args("--", "gdetach-no-such-command"), status: 127,
+			stderrRE: "^gdaemonize: failed to run command 'gdetach-no-such-command': no such file or directory\n$"},
 		{name: "not executable", args: func(dir string) []string {
 			os.WriteFile(dir+"/plain", []byte("true\n"), 0o644)
 			return []string{dir + "/plain"}
-		}, status: 126, stderr: "^gdaemonize: failed to run command 'DIR/plain': permission denied\n$"},
+		}, status: 126, stderrRE: "^gdaemonize: failed to run command 'DIR/plain': permission denied\n$"},
 		{name: "bad directory", args: func(dir string) []string { return []string{"-c", dir + "/missing", "sleep", "60"} }, status: 125,
-			stderr: "^gdaemonize: change directory: stat DIR/missing: no such file or directory\n$"},
+			stderrRE: "^gdaemonize: change directory: stat DIR/missing: no such file or directory\n$"},
 		{name: "unwritable output", args: func(dir string) []string { return []string{"-o", dir + "/missing/out.log", "sleep", "60"} }, status: 125,
-			stderr: "^gdaemonize: open standard output: open DIR/missing/out.log: no such file or directory\n$"},
-		{name: "unknown user", args: func(string) []string { return []string{"-u", "gdetach-no-such-user", "sleep", "60"} }, status: 125,
-			stderr: "^gdaemonize: unknown user 'gdetach-no-such-user'\n$"},
-		{name: "-u without root", asNobody: true, args: func(string) []string { return []string{"-u", "root", "sleep", "60"} }, status: 125,
-			stderr: `^gdaemonize: only root can run COMMAND as another user \(-u root\)\n$`},
+			stderrRE: "^gdaemonize: open standard output: open DIR/missing/out.log: no such file or directory\n$"},
+		{name: "unknown user", args: args("-u", "gdetach-no-such-user", "sleep", "60"), status: 125,
+			stderrRE: "^gdaemonize: unknown user 'gdetach-no-such-user'\n$"},
+		{name: "-u without root", asNobody: true, args: args("-u", "root", "sleep", "60"), status: 125,
+			stderrRE: `^gdaemonize: only root can run COMMAND as another user \(-u root\)\n$`},
 		{name: "symlinked pidfile", args: func(dir string) []string {
 			os.Symlink(dir+"/elsewhere", dir+"/app.pid")
 			return []string{"-p", dir + "/app.pid", "sleep", "60"}
-		}, status: 125, stderr: "^gdaemonize: open lock file: DIR/app.pid is a symbolic link, which gdaemonize does not follow\n$"},
-		{name: "bad -E", args: func(string) []string { return []string{"-E", "NOEQUALS", "sleep", "60"} }, status: 125,
-			stderr: "^gdaemonize: invalid environment setting 'NOEQUALS': want NAME=VALUE\n$"},
-		{name: "bad --umask", args: func(string) []string { return []string{"--umask", "999", "sleep", "60"} }, status: 125,
-			stderr: "^gdaemonize: invalid argument '999' for '--umask': want an octal mode from 000 to 777" + try + "$"},
-		{name: "--status without --pidfile", args: func(string) []string { return []string{"--status"} }, status: 125,
-			stderr: "^gdaemonize: --status needs --pidfile" + try + "$"},
+		}, status: 125, stderrRE: "^gdaemonize: open lock file: DIR/app.pid is a symbolic link, which gdaemonize does not follow\n$"},
+		{name: "bad -E", args: args("-E", "NOEQUALS", "sleep", "60"), status: 125,
+			stderrRE: "^gdaemonize: invalid environment setting 'NOEQUALS': want NAME=VALUE\n$"},
+		{name: "bad --umask", args: args("--umask", "999", "sleep", "60"), status: 125,
+			stderrRE: "^gdaemonize: invalid argument '999' for '--umask': want an octal mode from 000 to 777" + try + "$"},
+		{name: "--status without --pidfile", args: args("--status"), status: 125,
+			stderrRE: "^gdaemonize: --status needs --pidfile" + try + "$"},
 		{name: "--status with a COMMAND", args: func(dir string) []string { return []string{"--status", "-p", dir + "/p", "sleep"} }, status: 125,
-			stderr: "^gdaemonize: --status takes no COMMAND" + try + "$"},
+			stderrRE: "^gdaemonize: --status takes no COMMAND" + try + "$"},
 		{name: "--status and --stop", args: func(dir string) []string { return []string{"--status", "--stop", "-p", dir + "/p"} }, status: 125,
-			stderr: "^gdaemonize: --status and --stop cannot be used together" + try + "$"},
-		{name: "--signal without --stop", args: func(string) []string { return []string{"--signal", "KILL", "sleep", "60"} }, status: 125,
-			stderr: "^gdaemonize: --signal goes with --stop" + try + "$"},
+			stderrRE: "^gdaemonize: --status and --stop cannot be used together" + try + "$"},
+		{name: "--signal without --stop", args: args("--signal", "KILL", "sleep", "60"), status: 125,
+			stderrRE: "^gdaemonize: --signal goes with --stop" + try + "$"},
 		{name: "bad --signal", args: func(dir string) []string { return []string{"--stop", "-p", dir + "/p", "--signal", "BOGUS"} }, status: 125,
-			stderr: "^gdaemonize: invalid argument 'BOGUS' for '--signal': no signal named BOGUS" + try + "$"},
+			stderrRE: "^gdaemonize: invalid argument 'BOGUS' for '--signal': no signal named BOGUS" + try + "$"},
 		{name: "bad --timeout", args: func(dir string) []string { return []string{"--stop", "-p", dir + "/p", "--timeout", "soon"} }, status: 125,
-			stderr: "^gdaemonize: invalid argument 'soon' for '--timeout': .*" + try + "$"},
-		{name: "--notify-timeout alone", args: func(string) []string { return []string{"--notify-timeout", "1s", "sleep", "60"} }, status: 125,
-			stderr: "^gdaemonize: --notify-timeout goes with --notify-await" + try + "$"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			dir := tempDir(t)
-			os.Chmod(dir, 0o755) // open to nobody
-			tag := "GDETACH_TEST_TAG=" + dir
-			o := runOptions{env: []string{tag}}
-			if c.asNobody {
-				if os.Geteuid() == 0 {
-					o.cred = &syscall.Credential{Uid: 65534, Gid: 65534}
-				}
+			stderrRE: "^gdaemonize: invalid argument 'soon' for '--timeout': .*" + try + "$"},
+		{name: "--notify-timeout alone", args: args("--notify-timeout", "1s", "sleep", "60"), status: 125,
+			stderrRE: "^gdaemonize: --notify-timeout goes with --notify-await" + try + "$"},
+	}
+	const tag = "GDETACH_TEST_TAG=DIR" // in the environment of whatever the case starts
+	for i := range cases {
+		c := &cases[i]
+		given := c.args
+		c.args = func(dir string) []string {
+			a := given(dir)
+			if !slices.Contains(a, "-p") && !slices.Contains(a, "--stop") && !slices.Contains(a, "--status") {
+				a = append([]string{"-p", filepath.Join(dir, "app.pid")}, a...)
 			}
-			pidfile := filepath.Join(dir, "app.pid")
-			args := c.args(dir)
-			if !slices.Contains(args, "-p") && !slices.Contains(args, "--stop") && !slices.Contains(args, "--status") {
-				args = append([]string{"-p", pidfile}, args...)
-			}
-			r := runWith(t, dir, o, append([]string{"gdaemonize"}, args...)...)
-			if r.status != c.status {
-				t.Errorf("status %d, want %d", r.status, c.status)
-			}
-			if re := regexp.MustCompile(strings.ReplaceAll(c.stderr, "DIR", regexp.QuoteMeta(dir))); !re.MatchString(r.stderr) {
-				t.Errorf("stderr %q, want it to match %q", r.stderr, re)
-			}
-			if st, err := os.Lstat(pidfile); err == nil && st.Mode().IsRegular() {
+			return a
+		}
+		c.env = append(c.env, tag)
+		c.after = func(t *testing.T, dir string) {
+			if st, err := os.Lstat(filepath.Join(dir, "app.pid")); err == nil && st.Mode().IsRegular() {
 				t.Error("a pidfile was left behind")
 			}
-			if left := taggedProcesses(tag); len(left) > 0 {
+			if left := taggedProcesses(strings.ReplaceAll(tag, "DIR", dir)); len(left) > 0 {
 				t.Errorf("processes left behind: %v", left)
 			}
-		})
+		}
 	}
+	runCLI(t, "gdaemonize", cases)
 }
 
 // One instance at a time; a pidfile nobody holds is replaced.

@@ -3,16 +3,12 @@
 package tests
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -155,146 +151,13 @@ func TestGnohupOutputLetsGoOfCallerDescriptors(t *testing.T) {
 				if log == os.DevNull {
 					return
 				}
-				testutil.WaitFor(t, "the server's lines in app.log", func() bool {
+				waitAlive(t, pid, "the server's lines in app.log", func() bool {
 					return readFile(t, log) == "listening on "+readFile(t, filepath.Join(dir, "port"))+"\nno errors so far\n" ||
 						readFile(t, log) == "no errors so far\nlistening on "+readFile(t, filepath.Join(dir, "port"))+"\n"
 				})
 			})
 		}
 	}
-}
-
-// fdTarget is what /proc shows for f of this process ("pipe:[N]", "socket:[N]").
-func fdTarget(t *testing.T, f *os.File) string {
-	t.Helper()
-	target, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", f.Fd()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return target
-}
-
-// fdFlags are the open flags of pid's descriptor fd, from /proc.
-func fdFlags(t *testing.T, pid, fd int) int {
-	t.Helper()
-	for _, line := range strings.Split(readFile(t, fmt.Sprintf("/proc/%d/fdinfo/%d", pid, fd)), "\n") {
-		if v, ok := strings.CutPrefix(line, "flags:"); ok {
-			n, err := strconv.ParseInt(strings.TrimSpace(v), 8, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return int(n)
-		}
-	}
-	t.Fatalf("no flags in fdinfo of %d/%d", pid, fd)
-	return 0
-}
-
-// An sshd of the test's own, on a free port of 127.0.0.1, that lets the
-// current user in with a key of the test's own.
-type sshServer struct {
-	port, key, user string
-}
-
-func startSSHD(t *testing.T) *sshServer {
-	t.Helper()
-	for _, tool := range []string{"/usr/sbin/sshd", "ssh", "ssh-keygen"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed (apt-get install openssh-server openssh-client): the ssh one-liner is not tested", tool)
-		}
-	}
-	dir := tempDir(t)
-	for _, key := range []string{"host_key", "id"} {
-		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, key)).CombinedOutput(); err != nil {
-			t.Fatalf("ssh-keygen: %v: %s", err, out)
-		}
-	}
-	if err := os.Rename(filepath.Join(dir, "id.pub"), filepath.Join(dir, "authorized_keys")); err != nil {
-		t.Fatal(err)
-	}
-	if os.Geteuid() == 0 {
-		// sshd's privilege separation directory, which Debian makes at boot.
-		if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close() // for sshd to take; nothing else on this machine asks for it meanwhile
-	config := filepath.Join(dir, "sshd_config")
-	text := strings.NewReplacer("DIR", dir, "PORT", port).Replace(`ListenAddress 127.0.0.1:PORT
-HostKey DIR/host_key
-AuthorizedKeysFile DIR/authorized_keys
-PidFile none
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-PrintMotd no
-PrintLastLog no
-UseDNS no
-LogLevel ERROR
-`)
-	if err := os.WriteFile(config, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	logFile, err := os.Create(filepath.Join(dir, "sshd.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	sshd := exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", config)
-	sshd.Stdout, sshd.Stderr = logFile, logFile
-	exited := startBackground(t, sshd, func() string { return "sshd's log:\n" + readFile(t, logFile.Name()) })
-	testutil.WaitFor(t, "sshd listening", func() bool {
-		select {
-		case <-exited:
-			t.Fatalf("sshd exited: %s", readFile(t, filepath.Join(dir, "sshd.log")))
-		default:
-		}
-		c, err := net.Dial("tcp", "127.0.0.1:"+port)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
-	u, err := user.Current()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &sshServer{port: port, key: filepath.Join(dir, "id"), user: u.Username}
-}
-
-// start runs remote through ssh, as a deploy script does, and returns a
-// channel closed when ssh has exited.
-func (s *sshServer) start(t *testing.T, remote string) (*exec.Cmd, <-chan struct{}) {
-	t.Helper()
-	cmd := exec.Command("ssh", "-F", "/dev/null", "-i", s.key, "-p", s.port,
-		"-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-		s.user+"@127.0.0.1", remote)
-	out, err := os.CreateTemp(t.TempDir(), "ssh.out")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close() // ssh has its own copy
-	cmd.Stdout, cmd.Stderr = out, out
-	return cmd, startBackground(t, cmd, func() string { return "ssh's output:\n" + readFile(t, out.Name()) })
-}
-
-// ask connects to the serve helper in dir and returns its answer.
-func ask(t *testing.T, dir string) string {
-	t.Helper()
-	c, err := net.Dial("tcp", "127.0.0.1:"+readFile(t, filepath.Join(dir, "port")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	line, _ := bufio.NewReader(c).ReadString('\n') // an error leaves the answer short
-	return line
 }
 
 // The deploy script's one-liner: `ssh host 'gnohup -o app.log server &'`
@@ -305,7 +168,6 @@ func ask(t *testing.T, dir string) string {
 // waits until the server is gone.
 func TestGnohupOverSSH(t *testing.T) {
 	srv := startSSHD(t)
-	const returnsWithin = 15 * time.Second // "at once": seconds, under the race detector and load
 	t.Run("control: nohup server &", func(t *testing.T) {
 		dir := tempDir(t)
 		_, exited := srv.start(t, fmt.Sprintf("nohup %s &", serveLine(dir)))
@@ -337,16 +199,21 @@ func TestGnohupOverSSH(t *testing.T) {
 			dir := tempDir(t)
 			line := strings.NewReplacer("DIR", shellQuote(dir), "GNOHUP", gnohup, "SERVER", serveLine(dir)).Replace(c.line)
 			cmd, exited := srv.start(t, line)
+			server := testutil.Watch(t, readyPID(t, dir))
+			server.KillAtCleanup(t)
+			// No bound on how long ssh takes: only that it returns while the
+			// server runs (the control's ssh waits for the server's end).
 			select {
 			case <-exited:
-			case <-time.After(returnsWithin):
-				t.Fatalf("ssh did not return within %v", returnsWithin)
+			case <-time.After(time.Until(testutil.Deadline(t))):
+				t.Fatal("ssh did not return while the server runs")
+			}
+			if server.Exited(t, 0) {
+				t.Fatal("the server exited: ssh returned only then")
 			}
 			if status := cmd.ProcessState.ExitCode(); status != 0 {
 				t.Errorf("ssh exited with %d", status)
 			}
-			pid := readyPID(t, dir)
-			killAtCleanup(t, pid)
 			if got := ask(t, dir); got != "ok\n" {
 				t.Errorf("the server answered %q after ssh returned, want ok", got)
 			}
@@ -355,15 +222,4 @@ func TestGnohupOverSSH(t *testing.T) {
 			}
 		})
 	}
-}
-
-// serveLine is the serve helper's command line, with absolute paths: the
-// remote shell has its own PATH.
-func serveLine(dir string) string {
-	words := helperArgs("serve", dir)
-	words[0] = filepath.Join(binDir, "helper")
-	for i, w := range words {
-		words[i] = shellQuote(w)
-	}
-	return strings.Join(words, " ")
 }

@@ -3,7 +3,6 @@
 package tests
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -24,6 +23,7 @@ import (
 type grespawnRun struct {
 	t      *testing.T
 	cmd    *exec.Cmd
+	proc   *testutil.Proc // grespawn: a wait on what it does fails at once when it has exited
 	dir    string
 	exited <-chan struct{}
 }
@@ -44,7 +44,21 @@ func startGrespawn(t *testing.T, dir string, args ...string) *grespawnRun {
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, stdout, stderr
 	g := &grespawnRun{t: t, cmd: cmd, dir: dir}
 	g.exited = startBackground(t, cmd, func() string { return "grespawn's messages:\n" + g.messages() })
+	g.proc = testutil.Watch(t, cmd.Process.Pid)
 	return g
+}
+
+// waitFor polls cond, with what it saw for the failure message, while
+// grespawn runs.
+func (g *grespawnRun) waitFor(what string, cond func() bool) {
+	g.t.Helper()
+	g.proc.WaitFor(g.t, what, func() (bool, string) { return cond(), "grespawn's messages:\n" + g.messages() })
+}
+
+// ready waits for DIR/pid of the helper grespawn runs, and returns its PID.
+func (g *grespawnRun) ready() int {
+	g.t.Helper()
+	return readyPID(g.t, g.dir, g.proc)
 }
 
 // wait waits for grespawn to exit and returns its status.
@@ -103,27 +117,40 @@ func TestGrespawnMaxRuns(t *testing.T) {
 	}
 }
 
-// The delays of a crash loop double, and a run that lasted reset them.
+// The delays of a crash loop double, and a run that lasted resets them. The
+// delays are read from grespawn's own "restarting ... in D" lines, which must
+// be the policy's (plus at most 10% jitter): no clock is involved. The clock
+// checks only that no run started before its delay had passed; how much
+// later it started depends on the machine's load, and is not asserted.
 func TestGrespawnBackoff(t *testing.T) {
 	dir := tempDir(t)
-	// Runs 1-3 fail at once, run 4 lasts longer than --min-uptime, run 5 fails at once.
-	g := startGrespawn(t, dir, append([]string{"-m", "5", "--delay", "50ms", "--min-uptime", "300ms"},
+	// Runs 1-3 fail at once, run 4 lasts longer than --min-uptime, run 5
+	// fails at once. The delays are long enough that no second of the run
+	// holds more lines than grespawn prints in a second (10): none is held
+	// back.
+	const base = 200 * time.Millisecond
+	g := startGrespawn(t, dir, append([]string{"-m", "5", "--delay", base.String(), "--min-uptime", "300ms"},
 		helperArgs("count", dir, "1", "0s,0s,0s,400ms,0s")...)...)
 	g.wait()
 	starts, exits := runTimes(t, dir)
 	if len(starts) != 5 || len(exits) != 5 {
 		t.Fatalf("%d starts and %d exits, want 5 of each", len(starts), len(exits))
 	}
-	ms := time.Millisecond
-	for i, want := range []time.Duration{50 * ms, 100 * ms, 200 * ms, 50 * ms} {
-		gap := starts[i+1] - exits[i]
-		// At least the delay; at most its jitter (+10%) and generous scheduling.
-		if gap < want || gap > want*11/10+500*ms {
-			t.Errorf("gap after run %d: %v, want %v (+10%% jitter)", i+1, gap.Round(ms), want)
-		}
+	announced := regexp.MustCompile(`restarting helper in (\S+) `).FindAllStringSubmatch(g.messages(), -1)
+	if len(announced) != 4 {
+		t.Fatalf("%d restarts announced, want 4:\n%s", len(announced), g.messages())
 	}
-	if !(starts[2]-exits[1] > starts[1]-exits[0] && starts[3]-exits[2] > starts[2]-exits[1]) {
-		t.Error("the delays of the crash loop did not grow")
+	for i, want := range []time.Duration{base, 2 * base, 4 * base, base} {
+		delay, err := time.ParseDuration(announced[i][1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if delay < want || delay > want*11/10 {
+			t.Errorf("delay after run %d: %v, want %v (+10%% jitter at most)", i+1, delay, want)
+		}
+		if gap := starts[i+1] - exits[i]; gap < delay-time.Millisecond { // the line rounds the delay to the millisecond
+			t.Errorf("run %d started %v after run %d exited, before its delay of %v", i+2, gap, i+1, delay)
+		}
 	}
 }
 
@@ -173,7 +200,7 @@ func TestGrespawnMaxFailures(t *testing.T) {
 func TestGrespawnForwardsSignals(t *testing.T) {
 	dir := tempDir(t)
 	g := startGrespawn(t, dir, helperArgs("sleep", dir, "--record")...)
-	pid := readyPID(t, dir)
+	pid := g.ready()
 	killAtCleanup(t, pid)
 	g.expectForwarded(dir)
 	// SIGPIPE is grespawn's own (a message written to a closed pipe): not
@@ -184,7 +211,7 @@ func TestGrespawnForwardsSignals(t *testing.T) {
 	g.signal(syscall.SIGPIPE)
 	g.signal(syscall.SIGWINCH)
 	signals := filepath.Join(dir, "signals")
-	testutil.WaitFor(t, "the second SIGWINCH", func() bool { return strings.Count(readFile(t, signals), syscall.SIGWINCH.String()) == 2 })
+	g.waitFor("the second SIGWINCH", func() bool { return strings.Count(readFile(t, signals), syscall.SIGWINCH.String()) == 2 })
 	if strings.Contains(readFile(t, signals), syscall.SIGPIPE.String()) {
 		t.Error("SIGPIPE was passed on")
 	}
@@ -208,7 +235,7 @@ func (g *grespawnRun) expectForwarded(dir string) {
 		case syscall.SIGHUP:
 			file = "hups"
 		}
-		testutil.WaitFor(t, sig.String()+" at the command", func() bool {
+		g.waitFor(sig.String()+" at the command", func() bool {
 			return strings.Contains(readFile(t, filepath.Join(dir, file)), sig.String())
 		})
 	}
@@ -240,11 +267,11 @@ func TestGrespawnStop(t *testing.T) {
 				}
 			}
 			g := startGrespawn(t, dir, append(opts, helperArgs("sleep", append([]string{dir}, helperOpts...)...)...)...)
-			pid := readyPID(t, dir)
+			pid := g.ready()
 			for i, sig := range c.signals {
 				if i > 0 {
 					// Two pending SIGTERMs would merge into one: let the first be seen.
-					testutil.WaitFor(t, "the stop", func() bool { return strings.Contains(g.messages(), "stopping helper") })
+					g.waitFor("the stop", func() bool { return strings.Contains(g.messages(), "stopping helper") })
 				}
 				g.signal(sig)
 			}
@@ -264,8 +291,8 @@ func TestGrespawnStop(t *testing.T) {
 func TestGrespawnSignalsDuringBackoff(t *testing.T) {
 	dir := tempDir(t)
 	g := startGrespawn(t, dir, append([]string{"--signal-group", "--delay", "1h", "--max-delay", "1h"}, helperArgs("group", dir)...)...)
-	member := readyPID(t, dir) // the group member the command left behind
-	testutil.WaitFor(t, "the backoff", func() bool { return strings.Contains(g.messages(), "restarting helper in 1h") })
+	member := g.ready() // the group member the command left behind
+	g.waitFor("the backoff", func() bool { return strings.Contains(g.messages(), "restarting helper in 1h") })
 	g.expectForwarded(dir)
 	g.signal(syscall.SIGTERM)
 	if status := g.wait(); status != 1 {
@@ -280,13 +307,13 @@ func TestGrespawnReapsOrphans(t *testing.T) {
 	dir := tempDir(t)
 	const runs = 1000
 	g := startGrespawn(t, dir, append([]string{"--delay", "0", "--min-uptime", "0"}, helperArgs("forker", dir, strconv.Itoa(runs))...)...)
-	grespawn := g.cmd.Process.Pid
-	testutil.WaitFor(t, "ten runs", func() bool { return strings.Count(readFile(t, filepath.Join(dir, "runs")), "run\n") >= 10 })
+	grespawn := g.proc.PID
+	g.waitFor("ten runs", func() bool { return strings.Count(readFile(t, filepath.Join(dir, "runs")), "run\n") >= 10 })
 	early := len(fdTargets(t, grespawn))
-	last := readyPID(t, dir)
-	testutil.WaitFor(t, "no child of grespawn but the last run", func() bool {
+	last := g.ready()
+	g.proc.WaitFor(t, "no child of grespawn but the last run", func() (bool, string) {
 		kids, _ := testutil.Children(grespawn)
-		return slices.Equal(kids, []int{last})
+		return slices.Equal(kids, []int{last}), fmt.Sprintf("children %v", kids)
 	})
 	if now := len(fdTargets(t, grespawn)); now > early {
 		t.Errorf("grespawn holds %d descriptors after %d runs, %d after ten", now, runs, early)
@@ -298,19 +325,19 @@ func TestGrespawnReapsOrphans(t *testing.T) {
 func TestGrespawnFollowsPidfile(t *testing.T) {
 	dir := tempDir(t)
 	status := filepath.Join(dir, "status")
-	startGrespawn(t, dir, append([]string{"--pidfile", filepath.Join(dir, "app.pid"), "--status-file", status}, helperArgs("daemon", dir)...)...)
-	daemon := readyPID(t, dir)
+	g := startGrespawn(t, dir, append([]string{"--pidfile", filepath.Join(dir, "app.pid"), "--status-file", status}, helperArgs("daemon", dir)...)...)
+	daemon := g.ready()
 	killAtCleanup(t, daemon)
 	statusLine := fmt.Sprintf("state=running\npid=%d\nruns=1\n", daemon)
-	testutil.WaitFor(t, "the status file naming the daemon", func() bool { return strings.HasPrefix(readFile(t, status), statusLine) })
+	g.waitFor("the status file naming the daemon", func() bool { return strings.HasPrefix(readFile(t, status), statusLine) })
 	os.Remove(filepath.Join(dir, "pid"))
 	syscall.Kill(daemon, syscall.SIGKILL)
-	second := readyPID(t, dir)
+	second := g.ready()
 	killAtCleanup(t, second)
 	if second == daemon {
 		t.Fatal("no new daemon")
 	}
-	testutil.WaitFor(t, "the status file naming the new daemon", func() bool {
+	g.waitFor("the status file naming the new daemon", func() bool {
 		return strings.HasPrefix(readFile(t, status), fmt.Sprintf("state=running\npid=%d\nruns=2\nlast_status=signal SIGKILL\n", second))
 	})
 }
@@ -326,24 +353,13 @@ func TestGrespawnLog(t *testing.T) {
 	if status := g.wait(); status != 0 {
 		t.Fatalf("status %d", status)
 	}
-	var lines []string
-	for i := 10000; i >= 0; i-- {
-		p := log
-		if i > 0 {
-			p = fmt.Sprintf("%s.%d", log, i)
+	files := testutil.RotatedLog(t, log, 10000)
+	for _, f := range files {
+		if len(f.Data) > 4096 {
+			t.Errorf("%s is %d bytes, over 4K", f.Path, len(f.Data))
 		}
-		b, err := os.ReadFile(p)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if len(b) > 4096 {
-			t.Errorf("%s is %d bytes, over 4K", p, len(b))
-		}
-		if len(b) > 0 && b[len(b)-1] != '\n' {
-			t.Errorf("%s ends in half a line", p)
-		}
-		lines = append(lines, strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")...)
 	}
+	lines := testutil.Lines(files)
 	if len(lines) != 2*n {
 		t.Fatalf("%d lines, want %d", len(lines), 2*n)
 	}
@@ -360,14 +376,14 @@ func TestGrespawnWatch(t *testing.T) {
 	src := filepath.Join(dir, "src")
 	os.Mkdir(src, 0o755)
 	os.Mkdir(filepath.Join(src, "sub"), 0o755)
-	startGrespawn(t, dir, append([]string{"--watch", src, "--watch-debounce", "100ms", "-l", filepath.Join(src, "app.log")},
+	g := startGrespawn(t, dir, append([]string{"--watch", src, "--watch-debounce", "100ms", "-l", filepath.Join(src, "app.log")},
 		helperArgs("sleep", dir)...)...)
-	first := readyPID(t, dir)
+	first := g.ready()
 	os.Remove(filepath.Join(dir, "pid"))
 	if err := os.WriteFile(filepath.Join(src, "sub", "main.js"), []byte("changed"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	second := readyPID(t, dir)
+	second := g.ready()
 	killAtCleanup(t, second)
 	if second == first {
 		t.Error("the command was not restarted")
@@ -404,36 +420,24 @@ func TestGrespawnJobControl(t *testing.T) { checkStopFgInterrupt(t, "grespawn --
 // The command-line contract.
 func TestGrespawnCommandLine(t *testing.T) {
 	const try = "\nTry 'grespawn --help' for more information.\n"
-	for _, c := range []struct {
-		args   []string
-		status int
-		stderr string // a regular expression
-	}{
-		{nil, 125, "^grespawn: missing operand" + try + "$"},
-		{[]string{"--bogus", "true"}, 125, "^grespawn: unrecognized option '--bogus'" + try + "$"},
-		{[]string{"gdetach-no-such-command"}, 127, "^grespawn: failed to run command 'gdetach-no-such-command': no such file or directory\n$"},
-		{[]string{"/etc/passwd"}, 126, "^grespawn: failed to run command '/etc/passwd': permission denied\n$"},
-		{[]string{"-m", "-1", "true"}, 125, "^grespawn: invalid argument '-1' for '--max': cannot be negative" + try + "$"},
-		{[]string{"-m", "many", "true"}, 125, "^grespawn: invalid argument 'many' for '--max': .*" + try + "$"},
-		{[]string{"--delay", "-1s", "true"}, 125, "^grespawn: invalid argument '-1s' for '--delay': a duration cannot be negative" + try + "$"},
-		{[]string{"--min-uptime", "soon", "true"}, 125, "^grespawn: invalid argument 'soon' for '--min-uptime': want a duration such as 500ms, 10s or 2m" + try + "$"},
-		{[]string{"--restart", "sometimes", "true"}, 125, "^grespawn: invalid argument 'sometimes' for '--restart': want always, on-failure or never" + try + "$"},
-		{[]string{"--success-codes", "zero", "true"}, 125, "^grespawn: invalid argument 'zero' for '--success-codes': .*" + try + "$"},
-		{[]string{"-l", "x.log", "--log-max-size", "1T", "true"}, 125, "^grespawn: invalid argument '1T' for '--log-max-size': want a size such as 1048576, 512K, 50M or 1G" + try + "$"},
-		{[]string{"--log-backups", "3", "true"}, 125, "^grespawn: --log-backups goes with --log" + try + "$"},
-		{[]string{"--window", "1m", "true"}, 125, "^grespawn: --window goes with --max-failures" + try + "$"},
-		{[]string{"--pdeathsig", "BOGUS", "true"}, 125, "^grespawn: invalid argument 'BOGUS' for '--pdeathsig': no signal named BOGUS" + try + "$"},
-		{[]string{"-l", "/nonexistent/dir/app.log", "true"}, 125, "^grespawn: open the log: open /nonexistent/dir/app.log: no such file or directory\n$"},
-		{[]string{"--watch", "/nonexistent/src", "true"}, 125, "^grespawn: watch: stat /nonexistent/src: no such file or directory\n$"},
-	} {
-		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			dir := tempDir(t)
-			r := runWith(t, dir, runOptions{}, append([]string{"grespawn"}, c.args...)...)
-			if r.status != c.status || !regexp.MustCompile(c.stderr).MatchString(r.stderr) {
-				t.Errorf("status %d, stderr %q; want %d and %q", r.status, r.stderr, c.status, c.stderr)
-			}
-		})
-	}
+	runCLI(t, "grespawn", []cliCase{
+		{args: args(), status: 125, stderrRE: "^grespawn: missing operand" + try + "$"},
+		{args: args("--bogus", "true"), status: 125, stderrRE: "^grespawn: unrecognized option '--bogus'" + try + "$"},
+		{args: args("gdetach-no-such-command"), status: 127, stderrRE: "^grespawn: failed to run command 'gdetach-no-such-command': no such file or directory\n$"},
+		{args: args("/etc/passwd"), status: 126, stderrRE: "^grespawn: failed to run command '/etc/passwd': permission denied\n$"},
+		{args: args("-m", "-1", "true"), status: 125, stderrRE: "^grespawn: invalid argument '-1' for '--max': cannot be negative" + try + "$"},
+		{args: args("-m", "many", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'many' for '--max': .*" + try + "$"},
+		{args: args("--delay", "-1s", "true"), status: 125, stderrRE: "^grespawn: invalid argument '-1s' for '--delay': a duration cannot be negative" + try + "$"},
+		{args: args("--min-uptime", "soon", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'soon' for '--min-uptime': want a duration such as 500ms, 10s or 2m" + try + "$"},
+		{args: args("--restart", "sometimes", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'sometimes' for '--restart': want always, on-failure or never" + try + "$"},
+		{args: args("--success-codes", "zero", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'zero' for '--success-codes': .*" + try + "$"},
+		{args: args("-l", "x.log", "--log-max-size", "1T", "true"), status: 125, stderrRE: "^grespawn: invalid argument '1T' for '--log-max-size': want a size such as 1048576, 512K, 50M or 1G" + try + "$"},
+		{args: args("--log-backups", "3", "true"), status: 125, stderrRE: "^grespawn: --log-backups goes with --log" + try + "$"},
+		{args: args("--window", "1m", "true"), status: 125, stderrRE: "^grespawn: --window goes with --max-failures" + try + "$"},
+		{args: args("--pdeathsig", "BOGUS", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'BOGUS' for '--pdeathsig': no signal named BOGUS" + try + "$"},
+		{args: args("-l", "/nonexistent/dir/app.log", "true"), status: 125, stderrRE: "^grespawn: open the log: open /nonexistent/dir/app.log: no such file or directory\n$"},
+		{args: args("--watch", "/nonexistent/src", "true"), status: 125, stderrRE: "^grespawn: watch: stat /nonexistent/src: no such file or directory\n$"},
+	})
 }
 
 // As PID 1 of a PID namespace, as in a container, grespawn reaps the orphans
@@ -465,47 +469,53 @@ func TestGrespawnAsPID1(t *testing.T) {
 			cmd := exec.Command(argv[0], argv[1:]...)
 			// Killed at the end, and with it the namespace's init.
 			exited := startBackground(t, cmd, nil)
+			unshare := testutil.Watch(t, cmd.Process.Pid)
 			// PID 1 of the namespace, as this test sees it.
 			var init int
-			testutil.WaitFor(t, "the namespace's init", func() bool {
-				kids, _ := testutil.Children(cmd.Process.Pid)
+			unshare.WaitFor(t, "the namespace's init", func() (bool, string) {
+				kids, _ := testutil.Children(unshare.PID)
 				if len(kids) == 1 {
 					init = kids[0]
 				}
-				return init != 0
+				return init != 0, fmt.Sprintf("unshare's children %v", kids)
 			})
-			t.Cleanup(func() { syscall.Kill(init, syscall.SIGKILL) })
-			readyPID(t, dir) // the helper runs (its PID is the namespace's)
+			pid1 := testutil.Watch(t, init)
+			pid1.KillAtCleanup(t)
+			readyPID(t, dir, pid1) // the helper runs (its PID is the namespace's)
 			// Each (true &) in the namespace leaves an orphan, which goes to its PID 1.
 			orphan := exec.Command("nsenter", "--target", strconv.Itoa(init), "--pid", "--",
 				"sh", "-c", fmt.Sprintf("for i in $(seq %d); do (true &); done", orphans))
 			if out, err := orphan.CombinedOutput(); err != nil {
 				t.Fatalf("nsenter: %v: %s", err, out)
 			}
-			states := func() (zombies, running int) {
-				kids, _ := testutil.Children(init)
-				for _, k := range kids {
-					if st, err := testutil.ReadStat(k); err == nil && st.State == 'Z' {
-						zombies++
-					} else if err == nil {
-						running++
+			// childrenAre holds when PID 1 has that many zombie and running children.
+			childrenAre := func(zombies, running int) func() (bool, string) {
+				return func() (bool, string) {
+					z, r := 0, 0
+					kids, _ := testutil.Children(init)
+					for _, k := range kids {
+						if st, err := testutil.ReadStat(k); err == nil && st.State == 'Z' {
+							z++
+						} else if err == nil {
+							r++
+						}
 					}
+					return z == zombies && r == running, fmt.Sprintf("%d zombies and %d running below PID 1", z, r)
 				}
-				return zombies, running
 			}
 			if c.init == nil {
-				testutil.WaitFor(t, "the orphans as zombies of the command", func() bool { z, _ := states(); return z == orphans })
+				pid1.WaitFor(t, "the orphans as zombies of the command", childrenAre(orphans, 0))
 				return
 			}
-			testutil.WaitFor(t, "every orphan reaped, only the command left", func() bool { z, r := states(); return z == 0 && r == 1 })
-			g := &grespawnRun{t: t, cmd: cmd, dir: dir, exited: exited}
-			if err := syscall.Kill(init, syscall.SIGUSR2); err != nil {
+			pid1.WaitFor(t, "every orphan reaped, only the command left", childrenAre(0, 1))
+			g := &grespawnRun{t: t, cmd: cmd, proc: pid1, dir: dir, exited: exited}
+			if err := pid1.Signal(syscall.SIGUSR2); err != nil {
 				t.Fatal(err)
 			}
-			testutil.WaitFor(t, "SIGUSR2 at the command", func() bool {
+			g.waitFor("SIGUSR2 at the command", func() bool {
 				return strings.Contains(readFile(t, filepath.Join(dir, "signals")), syscall.SIGUSR2.String())
 			})
-			if err := syscall.Kill(init, syscall.SIGTERM); err != nil {
+			if err := pid1.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
 			g.wait()

@@ -5,13 +5,10 @@ package tests
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-
-	"github.com/gdetach/gdetach/tests/testutil"
 )
 
 // gsetsid's program leaves the terminal's session, so the hangup does not
@@ -45,27 +42,6 @@ func TestGsetsidScriptBang(t *testing.T) {
 				t.Errorf("program sid %d tty_nr %d, want a session of its own without a terminal", p.SID, p.TTYNr)
 			}
 		})
-	}
-}
-
-// runScript runs body as a bash script in dir, outside any terminal, and
-// returns a reader for the PID the script wrote to DIR/bang.
-func runScript(t *testing.T, dir, body string) func() int {
-	t.Helper()
-	script := filepath.Join(dir, "start.sh")
-	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	r := runWith(t, dir, runOptions{}, "bash", script)
-	if r.status != 0 {
-		t.Fatalf("script: status %d: %s", r.status, r.stderr)
-	}
-	return func() int {
-		n, err := testutil.ReadPIDFile(filepath.Join(dir, "bang"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
 	}
 }
 
@@ -115,7 +91,7 @@ func TestGsetsidWaitForwardsSignals(t *testing.T) {
 		tm := startTerm(t, dir)
 		pid := tm.job("gsetsid -w "+helperLine("sleep", dir, "--catch-hup")+" &", dir)
 		tm.run("kill -USR2 %1; kill -WINCH %1; kill -HUP %1")
-		testutil.WaitFor(t, "the signals at the program", func() bool {
+		waitAlive(t, pid, "the signals at the program", func() bool {
 			text := readFile(t, filepath.Join(dir, "signals"))
 			return strings.Contains(text, syscall.SIGUSR2.String()) && strings.Contains(text, syscall.SIGWINCH.String()) &&
 				countLines(filepath.Join(dir, "hups")) == 1
@@ -132,52 +108,31 @@ func TestGsetsidWaitForwardsSignals(t *testing.T) {
 // The command-line contract, util-linux's statuses and messages.
 func TestGsetsidCommandLine(t *testing.T) {
 	const try = "Try 'gsetsid --help' for more information.\n"
-	for _, c := range []struct {
-		name       string
-		args       func(dir string) []string
-		tty        [3]bool
-		wantStatus int
-		wantStderr string
-		stdoutRE   string
-	}{
-		{name: "no operand", args: func(string) []string { return nil },
-			wantStatus: 1, wantStderr: "gsetsid: no command specified\n" + try},
-		{name: "unknown option", args: func(string) []string { return []string{"--bogus", "true"} },
-			wantStatus: 1, wantStderr: "gsetsid: unrecognized option '--bogus'\n" + try},
-		{name: "unknown short option", args: func(string) []string { return []string{"-x", "true"} },
-			wantStatus: 1, wantStderr: "gsetsid: invalid option -- 'x'\n" + try},
-		{name: "not found", args: func(string) []string { return []string{"gdetach-no-such-command"} },
-			wantStatus: 127, wantStderr: "gsetsid: failed to execute gdetach-no-such-command: no such file or directory\n"},
-		{name: "not found, after a fork", args: func(string) []string { return []string{"-f", "gdetach-no-such-command"} },
-			wantStatus: 127, wantStderr: "gsetsid: failed to execute gdetach-no-such-command: no such file or directory\n"},
+	runCLI(t, "gsetsid", []cliCase{
+		{name: "no operand", args: args(),
+			status: 1, stderr: "gsetsid: no command specified\n" + try},
+		{name: "unknown option", args: args("--bogus", "true"),
+			status: 1, stderr: "gsetsid: unrecognized option '--bogus'\n" + try},
+		{name: "unknown short option", args: args("-x", "true"),
+			status: 1, stderr: "gsetsid: invalid option -- 'x'\n" + try},
+		{name: "not found", args: args("gdetach-no-such-command"),
+			status: 127, stderr: "gsetsid: failed to execute gdetach-no-such-command: no such file or directory\n"},
+		{name: "not found, after a fork", args: args("-f", "gdetach-no-such-command"),
+			status: 127, stderr: "gsetsid: failed to execute gdetach-no-such-command: no such file or directory\n"},
 		{name: "not executable", args: func(dir string) []string {
 			p := filepath.Join(dir, "plain")
 			os.WriteFile(p, []byte("true\n"), 0o644)
 			return []string{"-f", "-w", p}
-		}, wantStatus: 126, wantStderr: "gsetsid: failed to execute DIR/plain: permission denied\n"},
-		{name: "-c without a terminal", args: func(string) []string { return []string{"-c", "true"} },
-			wantStatus: 1, wantStderr: "gsetsid: failed to set the controlling terminal: inappropriate ioctl for device\n"},
-		{name: "--help", args: func(string) []string { return []string{"--help"} },
+		}, status: 126, stderr: "gsetsid: failed to execute DIR/plain: permission denied\n"},
+		{name: "-c without a terminal", args: args("-c", "true"),
+			status: 1, stderr: "gsetsid: failed to set the controlling terminal: inappropriate ioctl for device\n"},
+		{name: "--help", args: args("--help"),
 			stdoutRE: `(?s)^Usage: gsetsid \[OPTION\]\.\.\. PROGRAM \[ARG\]\.\.\.\n.*-c, --ctty.*-f, --fork.*-w, --wait.*-h, --help.*-V, --version`},
-		{name: "-V", args: func(string) []string { return []string{"-V"} }, stdoutRE: `^gsetsid \(gdetach\) \S+\n$`},
+		{name: "-V", args: args("-V"), stdoutRE: `^gsetsid \(gdetach\) \S+\n$`},
 		{name: "options after PROGRAM are PROGRAM's", args: func(string) []string {
 			return []string{"sh", "-c", `echo "$@"`, "sh", "-w", "--help"}
 		}, stdoutRE: "^-w --help\n$"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			dir := tempDir(t)
-			r := runWith(t, dir, runOptions{tty: c.tty}, append([]string{"gsetsid"}, c.args(dir)...)...)
-			if r.status != c.wantStatus {
-				t.Errorf("status %d, want %d", r.status, c.wantStatus)
-			}
-			if want := strings.ReplaceAll(c.wantStderr, "DIR", dir); r.stderr != want {
-				t.Errorf("stderr:\n%s\nwant:\n%s", r.stderr, want)
-			}
-			if (c.stdoutRE == "" && r.stdout != "") || (c.stdoutRE != "" && !regexp.MustCompile(c.stdoutRE).MatchString(r.stdout)) {
-				t.Errorf("stdout %q, want %q", r.stdout, c.stdoutRE)
-			}
-		})
-	}
+	})
 }
 
 // -c makes the terminal on standard input PROGRAM's controlling terminal;

@@ -13,38 +13,6 @@ import (
 	"github.com/gdetach/gdetach/tests/testutil"
 )
 
-// job starts line in the terminal (in the background if it ends in &, else as
-// the foreground job), waits for the helper it runs to be ready in dir, and
-// returns the helper's PID.
-func (tm *term) job(line, dir string) int {
-	tm.t.Helper()
-	if strings.HasSuffix(line, "&") {
-		tm.run(line)
-	} else {
-		tm.start(line)
-	}
-	pid := readyPID(tm.t, dir)
-	killAtCleanup(tm.t, pid)
-	return pid
-}
-
-// status runs `wait`-free shell code that leaves $? in DIR/status, and returns it.
-func (tm *term) status(line, dir string) int {
-	tm.t.Helper()
-	file := filepath.Join(dir, "status")
-	os.Remove(file)
-	tm.run(line + "; echo $? > " + file)
-	b, err := os.ReadFile(file)
-	if err != nil {
-		tm.t.Fatal(err)
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		tm.t.Fatalf("status file %q", b)
-	}
-	return n
-}
-
 // A hangupCase is one job started in the terminal before the hangup.
 type hangupCase struct {
 	name    string
@@ -54,9 +22,9 @@ type hangupCase struct {
 	detach  bool // the helper runs in a session of its own, without a terminal
 }
 
-// runHangup starts each case's job in a fresh terminal, checks it before the
-// hangup, hangs up, and checks that the job died or survived as it should.
-// It returns the helpers' directories, by case name, for further checks.
+// runHangup runs each case as a subtest: it starts the case's job in a fresh
+// terminal, checks it before the hangup, hangs up, and checks that the job
+// died or survived as it should.
 func runHangup(t *testing.T, cases []hangupCase) {
 	t.Helper()
 	for _, c := range cases {
@@ -156,13 +124,13 @@ func TestHangupOutputKeepsFlowing(t *testing.T) {
 		pid := tm.job("gnohup "+helperLine("tick", dir)+" &", dir)
 		out := filepath.Join(dir, "nohup.out")
 		ticks := func() int { return strings.Count(readFile(t, out), "tick ") }
-		testutil.WaitFor(t, "output before the hangup", func() bool { return ticks() >= 3 })
+		waitAlive(t, pid, "output before the hangup", func() bool { return ticks() >= 3 })
 		if !strings.Contains(tm.output(), "gnohup: ignoring input and appending output to 'nohup.out'") {
 			t.Error("the terminal did not show where the output goes")
 		}
 		tm.hangup()
 		atHangup := ticks()
-		testutil.WaitFor(t, "20 more lines after the hangup", func() bool { return ticks() >= atHangup+20 })
+		waitAlive(t, pid, "20 more lines after the hangup", func() bool { return ticks() >= atHangup+20 })
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
@@ -203,15 +171,6 @@ func checkTicks(t *testing.T, out string) {
 	}
 }
 
-func readFile(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // --pidfile holds the command's own PID while it runs (through the hangup)
 // and is removed when it exits.
 func TestHangupPidfile(t *testing.T) {
@@ -219,7 +178,7 @@ func TestHangupPidfile(t *testing.T) {
 	pidfile := filepath.Join(dir, "app.pid")
 	tm := startTerm(t, dir)
 	pid := tm.job("gnohup --pidfile "+pidfile+" "+helperLine("sleep", dir)+" &", dir)
-	testutil.WaitFor(t, "the pidfile", func() bool { n, err := testutil.ReadPIDFile(pidfile); return err == nil && n == pid })
+	waitAlive(t, pid, "the pidfile", func() bool { n, err := testutil.ReadPIDFile(pidfile); return err == nil && n == pid })
 	tm.hangup()
 	if !alive(t, dir, pid) {
 		t.Fatal("the command did not survive the hangup")

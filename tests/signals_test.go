@@ -68,12 +68,12 @@ func TestRelayForwardsUserSignals(t *testing.T) {
 	pid := tm.job("gnohup "+helperLine("sleep", dir)+" &", dir)
 	tm.run("kill -USR2 %1; kill -WINCH %1")
 	signals := filepath.Join(dir, "signals")
-	testutil.WaitFor(t, "SIGUSR2 and SIGWINCH at the command", func() bool {
+	waitAlive(t, pid, "SIGUSR2 and SIGWINCH at the command", func() bool {
 		text := readFile(t, signals)
 		return strings.Contains(text, syscall.SIGUSR2.String()) && strings.Contains(text, syscall.SIGWINCH.String())
 	})
 	tm.run("kill -USR1 %1") // the probe, through the relay this time
-	testutil.WaitFor(t, "SIGUSR1 at the command", func() bool { return countLines(filepath.Join(dir, "probe")) == 1 })
+	waitAlive(t, pid, "SIGUSR1 at the command", func() bool { return countLines(filepath.Join(dir, "probe")) == 1 })
 	if !alive(t, dir, pid) {
 		t.Error("the command did not survive the signals")
 	}
@@ -87,13 +87,13 @@ func TestStopAndContinue(t *testing.T) {
 	pid := tm.job("gnohup "+helperLine("tick", dir), dir)
 	out := filepath.Join(dir, "nohup.out")
 	tm.key(ctrlZ)
-	testutil.WaitFor(t, "the command stopped", func() bool { return mustStat(t, pid).State == 'T' })
+	waitStopped(t, pid)
 	if !strings.Contains(tm.output(), "Stopped ") || strings.Contains(tm.output(), "Stopped (signal)") {
 		t.Error(`bash did not report the job "Stopped", as for a keyboard stop`)
 	}
 	stopped := readFile(t, out)
 	tm.run("bg")
-	testutil.WaitFor(t, "output after bg", func() bool { return len(readFile(t, out)) > len(stopped) })
+	waitAlive(t, pid, "output after bg", func() bool { return len(readFile(t, out)) > len(stopped) })
 	tm.run("kill %1")
 	if got := tm.status("wait $!", dir); got != 143 {
 		t.Errorf("status after kill %%1: %d, want 143", got)
@@ -146,25 +146,4 @@ func TestScriptBangIsCommand(t *testing.T) {
 		}
 		check(t, dir, bang)
 	})
-}
-
-// checkStopFgInterrupt runs PREFIX and the tick helper, its output in
-// DIR/out, as the foreground job of a fresh terminal: Ctrl-Z stops the
-// helper, fg continues it, and Ctrl-C ends the job with status 130.
-func checkStopFgInterrupt(t *testing.T, prefix string) {
-	t.Helper()
-	dir := tempDir(t)
-	out := filepath.Join(dir, "out")
-	tm := startTerm(t, dir)
-	pid := tm.job(prefix+helperLine("tick", dir)+" > "+out, dir)
-	tm.key(ctrlZ)
-	testutil.WaitFor(t, "the command stopped", func() bool { return mustStat(t, pid).State == 'T' })
-	stopped := readFile(t, out)
-	tm.start("fg")
-	testutil.WaitFor(t, "output after fg", func() bool { return len(readFile(t, out)) > len(stopped) })
-	tm.key(ctrlC)
-	if got := tm.status("(exit $?)", dir); got != 130 {
-		t.Errorf("status %d, want 130", got)
-	}
-	waitGone(t, pid)
 }

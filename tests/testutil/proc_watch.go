@@ -58,8 +58,8 @@ func (p *Proc) KillAtCleanup(t testing.TB) {
 
 // WaitFor polls cond until it holds, while the process runs: if the
 // process exits first, the test fails at once, naming it and what cond last
-// saw (cond's second result), instead of polling a dead process until the
-// deadline.
+// saw (cond's second result, if not empty), instead of polling a dead
+// process until the deadline.
 func (p *Proc) WaitFor(t testing.TB, what string, cond func() (ok bool, saw string)) {
 	t.Helper()
 	waitWhileRunning(t, []*Proc{p}, what, cond)
@@ -93,7 +93,7 @@ func waitWhileRunning(t testing.TB, watched []*Proc, what string, cond func() (b
 			return
 		}
 		if time.Now().After(end) {
-			t.Fatalf("gave up waiting for %s; last saw: %s", what, saw)
+			t.Fatalf("gave up waiting for %s%s", what, lastSaw(saw))
 		}
 		// Sleep on the first process, glance at the others.
 		for i, p := range watched {
@@ -105,8 +105,15 @@ func waitWhileRunning(t testing.TB, watched []*Proc, what string, cond func() (b
 				if ok, saw = cond(); ok {
 					return
 				}
-				t.Fatalf("process %d exited while waiting for %s; last saw: %s", p.PID, what, saw)
+				t.Fatalf("process %d exited while waiting for %s%s", p.PID, what, lastSaw(saw))
 			}
 		}
 	}
+}
+
+func lastSaw(saw string) string {
+	if saw == "" {
+		return ""
+	}
+	return "; last saw: " + saw
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -200,4 +202,57 @@ func pollable(f *os.File) (*os.File, error) {
 		return nil, os.NewSyscallError("fcntl", err)
 	}
 	return os.NewFile(uintptr(fd), f.Name()), nil
+}
+
+// job starts line in the terminal (in the background if it ends in &, else as
+// the foreground job), waits for the helper it runs to be ready in dir, and
+// returns the helper's PID.
+func (tm *term) job(line, dir string) int {
+	tm.t.Helper()
+	if strings.HasSuffix(line, "&") {
+		tm.run(line)
+	} else {
+		tm.start(line)
+	}
+	pid := readyPID(tm.t, dir)
+	killAtCleanup(tm.t, pid)
+	return pid
+}
+
+// status runs `wait`-free shell code that leaves $? in DIR/status, and returns it.
+func (tm *term) status(line, dir string) int {
+	tm.t.Helper()
+	file := filepath.Join(dir, "status")
+	os.Remove(file)
+	tm.run(line + "; echo $? > " + file)
+	b, err := os.ReadFile(file)
+	if err != nil {
+		tm.t.Fatal(err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		tm.t.Fatalf("status file %q", b)
+	}
+	return n
+}
+
+// checkStopFgInterrupt runs PREFIX and the tick helper, its output in
+// DIR/out, as the foreground job of a fresh terminal: Ctrl-Z stops the
+// helper, fg continues it, and Ctrl-C ends the job with status 130.
+func checkStopFgInterrupt(t *testing.T, prefix string) {
+	t.Helper()
+	dir := tempDir(t)
+	out := filepath.Join(dir, "out")
+	tm := startTerm(t, dir)
+	pid := tm.job(prefix+helperLine("tick", dir)+" > "+out, dir)
+	tm.key(ctrlZ)
+	waitStopped(t, pid)
+	stopped := readFile(t, out)
+	tm.start("fg")
+	waitAlive(t, pid, "output after fg", func() bool { return len(readFile(t, out)) > len(stopped) })
+	tm.key(ctrlC)
+	if got := tm.status("(exit $?)", dir); got != 130 {
+		t.Errorf("status %d, want 130", got)
+	}
+	waitGone(t, pid)
 }

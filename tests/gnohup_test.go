@@ -3,223 +3,76 @@
 package tests
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"syscall"
 	"testing"
-
-	"github.com/creack/pty"
 )
-
-// A run is one command started with each standard descriptor either a
-// terminal (its own pty) or a plain file, in dir.
-type run struct {
-	status int
-	stdout string // what reached the stdout file or terminal
-	stderr string
-}
-
-// How runWith starts a command.
-type runOptions struct {
-	tty  [3]bool             // which of fds 0-2 are terminals (each its own pty); the others are files
-	env  []string            // added to the environment
-	cred *syscall.Credential // run as another user
-}
-
-// runWith runs args in dir as o says, and returns what happened.
-func runWith(t *testing.T, dir string, o runOptions, args ...string) run {
-	t.Helper()
-	tty := o.tty
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), o.env...)
-	if o.cred != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: o.cred}
-	}
-	var outputs [3]*bytes.Buffer
-	var done []chan struct{}
-	var slaves []*os.File
-	for fd := range 3 {
-		var f *os.File
-		if tty[fd] {
-			master, slave, err := pty.Open()
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { master.Close() })
-			slaves = append(slaves, slave)
-			f = slave
-			buf, finished := new(bytes.Buffer), make(chan struct{})
-			outputs[fd] = buf
-			done = append(done, finished)
-			go func() {
-				defer close(finished)
-				_, _ = io.Copy(buf, master) // ends with EIO when the last slave closes
-			}()
-		} else {
-			var err error
-			name := filepath.Join(dir, fmt.Sprintf(".fd%d", fd))
-			if fd == 0 {
-				err = os.WriteFile(name, nil, 0o644)
-			}
-			if err == nil {
-				f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644) // fresh for every run
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-		}
-		switch fd {
-		case 0:
-			cmd.Stdin = f
-		case 1:
-			cmd.Stdout = f
-		case 2:
-			cmd.Stderr = f
-		}
-	}
-	err := cmd.Start()
-	for _, s := range slaves {
-		s.Close()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = cmd.Wait()
-	for _, d := range done {
-		<-d
-	}
-	r := run{status: cmd.ProcessState.ExitCode()}
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		t.Fatal(err)
-	}
-	text := func(fd int) string {
-		if outputs[fd] != nil {
-			return strings.ReplaceAll(outputs[fd].String(), "\r\n", "\n")
-		}
-		return readFile(t, filepath.Join(dir, fmt.Sprintf(".fd%d", fd)))
-	}
-	r.stdout, r.stderr = text(1), text(2)
-	return r
-}
-
-// report reads what `helper report FILE` wrote.
-func report(t *testing.T, path string) map[string]string {
-	t.Helper()
-	m := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(readFile(t, path)), "\n") {
-		k, v, _ := strings.Cut(line, "=")
-		m[k] = v
-	}
-	if len(m) < 5 {
-		t.Fatalf("no report in %s", path)
-	}
-	return m
-}
 
 const try = "Try 'gnohup --help' for more information.\n"
 
 // The command line contract: statuses and messages for every kind of bad
-// input, and the GNU options.
+// input, and the GNU options. A command that never ran leaves no output file.
 func TestGnohupCommandLine(t *testing.T) {
 	notExec := func(dir string) string {
 		p := filepath.Join(dir, "plain.sh")
 		os.WriteFile(p, []byte("echo hi\n"), 0o644)
 		return p
 	}
-	for _, c := range []struct {
-		name       string
-		args       func(dir string) []string
-		env        []string
-		wantStatus int
-		wantStderr string // exact, after DIR is replaced
-		stderrRE   string // or a regular expression
-		stdoutRE   string
-	}{
-		{name: "no operand", args: func(string) []string { return nil },
-			wantStatus: 125, wantStderr: "gnohup: missing operand\n" + try},
-		{name: "no operand, POSIXLY_CORRECT", args: func(string) []string { return nil }, env: []string{"POSIXLY_CORRECT=1"},
-			wantStatus: 127, wantStderr: "gnohup: missing operand\n" + try},
-		{name: "unknown option", args: func(string) []string { return []string{"--bogus", "true"} },
-			wantStatus: 125, wantStderr: "gnohup: unrecognized option '--bogus'\n" + try},
-		{name: "unknown short option", args: func(string) []string { return []string{"-x", "true"} },
-			wantStatus: 125, wantStderr: "gnohup: invalid option -- 'x'\n" + try},
-		{name: "option without its value", args: func(string) []string { return []string{"-o"} },
-			wantStatus: 125, wantStderr: "gnohup: option requires an argument -- 'o'\n" + try},
-		{name: "--help", args: func(string) []string { return []string{"--help"} },
+	noOutputFile := func(t *testing.T, dir string) {
+		if _, err := os.Lstat(filepath.Join(dir, "nohup.out")); err == nil {
+			t.Error("an output file was created for a command that never ran")
+		}
+	}
+	cases := []cliCase{
+		{name: "no operand", args: args(),
+			status: 125, stderr: "gnohup: missing operand\n" + try},
+		{name: "no operand, POSIXLY_CORRECT", args: args(), env: []string{"POSIXLY_CORRECT=1"},
+			status: 127, stderr: "gnohup: missing operand\n" + try},
+		{name: "unknown option", args: args("--bogus", "true"),
+			status: 125, stderr: "gnohup: unrecognized option '--bogus'\n" + try},
+		{name: "unknown short option", args: args("-x", "true"),
+			status: 125, stderr: "gnohup: invalid option -- 'x'\n" + try},
+		{name: "option without its value", args: args("-o"),
+			status: 125, stderr: "gnohup: option requires an argument -- 'o'\n" + try},
+		{name: "--help", args: args("--help"),
 			stdoutRE: `(?s)^Usage: gnohup \[OPTION\]\.\.\. COMMAND \[ARG\]\.\.\.\n.*--output FILE.*--pidfile FILE.*--keep-session.*nohup\.out`},
-		{name: "--version", args: func(string) []string { return []string{"--version"} },
+		{name: "--version", args: args("--version"),
 			stdoutRE: `^gnohup \(gdetach\) \S+\n$`},
-		{name: "not found", args: func(string) []string { return []string{"gdetach-no-such-command"} },
-			wantStatus: 127, wantStderr: "gnohup: failed to run command 'gdetach-no-such-command': no such file or directory\n"},
+		{name: "not found", args: args("gdetach-no-such-command"),
+			status: 127, stderr: "gnohup: failed to run command 'gdetach-no-such-command': no such file or directory\n"},
 		{name: "not executable", args: func(dir string) []string { return []string{notExec(dir)} },
-			wantStatus: 126, wantStderr: "gnohup: failed to run command 'DIR/plain.sh': permission denied\n"},
+			status: 126, stderr: "gnohup: failed to run command 'DIR/plain.sh': permission denied\n"},
 		{name: "a directory", args: func(dir string) []string { return []string{dir} },
-			wantStatus: 126, wantStderr: "gnohup: failed to run command 'DIR': is a directory\n"},
+			status: 126, stderr: "gnohup: failed to run command 'DIR': is a directory\n"},
 		{name: "--pidfile with --keep-session", args: func(dir string) []string {
 			return []string{"--keep-session", "--pidfile", dir + "/p", "true"}
-		}, wantStatus: 125, wantStderr: "gnohup: --pidfile cannot be used with --keep-session\n" + try},
+		}, status: 125, stderr: "gnohup: --pidfile cannot be used with --keep-session\n" + try},
 		{name: "pidfile directory missing", args: func(dir string) []string {
 			return append([]string{"--pidfile", dir + "/missing/p", "-o", dir + "/nohup.out"}, helperArgs("exit", "0")...)
-		}, wantStatus: 125, stderrRE: `^gnohup: create pidfile: open DIR/missing/\.p\.[0-9]+: no such file or directory\n$`},
+		}, status: 125, stderrRE: `^gnohup: create pidfile: open DIR/missing/\.p\.[0-9]+: no such file or directory\n$`},
 		{name: "-o names a symlink", args: func(dir string) []string {
 			os.Symlink(dir+"/elsewhere", dir+"/link")
 			return []string{"-o", dir + "/link", "true"}
-		}, wantStatus: 125, wantStderr: "gnohup: failed to open 'DIR/link': is a symbolic link, which gnohup does not follow\n"},
+		}, status: 125, stderr: "gnohup: failed to open 'DIR/link': is a symbolic link, which gnohup does not follow\n"},
 		{name: "options after COMMAND are COMMAND's", args: func(string) []string {
 			return []string{"sh", "-c", `echo "$@"`, "sh", "-o", "--help", "--"}
 		}, stdoutRE: "^-o --help --\n$"},
 		{name: "-- ends gnohup's options", args: func(string) []string { return append([]string{"--"}, helperArgs("exit", "3")...) },
-			wantStatus: 3},
+			status: 3},
 		{name: "script without #! runs through sh", args: func(dir string) []string {
 			p := filepath.Join(dir, "script")
 			os.WriteFile(p, []byte("echo from sh: $1\n"), 0o755)
 			return []string{p, "arg"}
 		}, stdoutRE: "^from sh: arg\n$"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			dir := tempDir(t)
-			r := runWith(t, dir, runOptions{env: c.env}, append([]string{"gnohup"}, c.args(dir)...)...)
-			if r.status != c.wantStatus {
-				t.Errorf("status %d, want %d", r.status, c.wantStatus)
-			}
-			switch {
-			case c.stderrRE != "":
-				if re := strings.ReplaceAll(c.stderrRE, "DIR", regexp.QuoteMeta(dir)); !regexp.MustCompile(re).MatchString(r.stderr) {
-					t.Errorf("stderr %q, want it to match %q", r.stderr, re)
-				}
-			case r.stderr != strings.ReplaceAll(c.wantStderr, "DIR", dir):
-				t.Errorf("stderr:\n%s\nwant:\n%s", r.stderr, strings.ReplaceAll(c.wantStderr, "DIR", dir))
-			}
-			if c.stdoutRE == "" && r.stdout != "" {
-				t.Errorf("stdout %q, want nothing", r.stdout)
-			}
-			if c.stdoutRE != "" && !regexp.MustCompile(c.stdoutRE).MatchString(r.stdout) {
-				t.Errorf("stdout %q, want it to match %q", r.stdout, c.stdoutRE)
-			}
-			if entries, _ := os.ReadDir(dir); c.wantStatus >= 125 && hasNohupOut(entries) {
-				t.Error("an output file was created for a command that never ran")
-			}
-		})
 	}
-}
-
-func hasNohupOut(entries []os.DirEntry) bool {
-	for _, e := range entries {
-		if e.Name() == "nohup.out" {
-			return true
+	for i := range cases {
+		if cases[i].status >= 125 {
+			cases[i].after = noOutputFile
 		}
 	}
-	return false
+	runCLI(t, "gnohup", cases)
 }
 
 // Every combination of terminals on fds 0-2: coreutils' redirections and

@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -24,46 +23,39 @@ import (
 )
 
 // The helpers are the workloads the commands run. The test binary, copied to
-// $PATH as "helper", becomes one: `helper NAME ARGS...`.
-var helpers = map[string]func(args []string) int{
-	"sleep":  sleepHelper,
-	"tick":   tickHelper,
-	"exit":   exitHelper,
-	"report": reportHelper,
-	"notify": notifyHelper,
-	"dirty":  dirtyHelper,
-	"count":  countHelper,
-	"forker": forkerHelper,
-	"daemon": daemonizerHelper,
-	"lines":  linesHelper,
-	"group":  groupHelper,
-	"serve":  serveHelper,
-}
-
-var (
-	helperMu   sync.Mutex
-	helperUsed = map[string]bool{}
-)
-
-func runHelper(args []string) int {
-	if len(args) == 0 || helpers[args[0]] == nil {
-		fmt.Fprintf(os.Stderr, "helper: unknown helper %q\n", args)
-		return 2
+// $PATH as "helper", becomes one: `helper NAME ARGS...` (testutil.HelperArgs).
+func init() {
+	for name, f := range map[string]func(args []string) int{
+		"sleep":  sleepHelper,
+		"tick":   tickHelper,
+		"exit":   exitHelper,
+		"report": reportHelper,
+		"notify": notifyHelper,
+		"dirty":  dirtyHelper,
+		"count":  countHelper,
+		"forker": forkerHelper,
+		"daemon": daemonizerHelper,
+		"lines":  linesHelper,
+		"group":  groupHelper,
+		"serve":  serveHelper,
+	} {
+		testutil.RegisterHelper(name, f)
 	}
-	return helpers[args[0]](args[1:])
 }
 
-// sleepHelper runs until killed: helper sleep DIR [--reset-hup|--catch-hup].
+// sleepHelper runs until killed:
+// helper sleep DIR [--reset-hup] [--catch-hup] [--ignore-term] [--record].
 //
 // It appends a line to DIR/probe for every SIGUSR1 (the tests' liveness
-// probe), the signal's name to DIR/signals for SIGUSR2 and SIGWINCH; with
-// --catch-hup, a line to DIR/hups for every SIGHUP; with --ignore-term it
-// ignores SIGTERM (a daemon that will not stop); with --record it also
-// records HUP, QUIT, CONT, ALRM, TERM, INT and PIPE in DIR/signals, without dying; as a server
-// that reloads on SIGHUP (gunicorn) would act on it; with --reset-hup it sets
-// SIGHUP to its default action first, as node does at start-up whatever it
-// inherited. SIGQUIT has its default action (death, not Go's goroutine
-// dump), as in a C program. It writes its PID to DIR/pid when it is ready.
+// probe), and the signal's name to DIR/signals for SIGUSR2 and SIGWINCH. With
+// --catch-hup it appends a line to DIR/hups for every SIGHUP, as a server
+// that reloads on SIGHUP (gunicorn) acts on it; with --record it does that
+// too, and also records QUIT, CONT, ALRM, TERM, INT and PIPE in DIR/signals
+// without dying of them. With --ignore-term it ignores SIGTERM (a daemon that
+// will not stop); with --reset-hup it sets SIGHUP to its default action
+// first, as node does at start-up whatever it inherited. Unless --record,
+// SIGQUIT has its default action (death, not Go's goroutine dump), as in a C
+// program. It writes its PID to DIR/pid when it is ready.
 func sleepHelper(args []string) int {
 	dir := args[0]
 	if !slices.Contains(args[1:], "--record") {
@@ -282,8 +274,8 @@ func forkerHelper(args []string) int {
 // DIR/app.pid, and exits 0 without waiting for it.
 func daemonizerHelper(args []string) int {
 	self, _ := os.Executable()
-	cmd := exec.Command(self, "sleep", args[0])
-	cmd.Args[0] = "helper"
+	cmd := exec.Command(self)
+	cmd.Args = testutil.HelperArgs("sleep", args[0])
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "helper:", err)
@@ -318,15 +310,26 @@ func linesHelper(args []string) int {
 // process group), waits until it is ready, and exits.
 func groupHelper(args []string) int {
 	self, _ := os.Executable()
-	cmd := exec.Command(self, "sleep", args[0], "--record")
-	cmd.Args[0] = "helper"
+	cmd := exec.Command(self)
+	cmd.Args = testutil.HelperArgs("sleep", args[0], "--record")
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "helper:", err)
 		return 2
 	}
-	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	// A helper has no test to wait for it: it polls the member's ready file
+	// for a minute at most, and gives up at once if the member dies.
+	end := time.Now().Add(time.Minute)
+	for pause := time.Millisecond; time.Now().Before(end); pause = min(2*pause, 50*time.Millisecond) {
 		if _, err := testutil.ReadPIDFile(filepath.Join(args[0], "pid")); err == nil {
 			return 1
+		}
+		select {
+		case err := <-exited:
+			fmt.Fprintln(os.Stderr, "helper: the group member died before it was ready:", err)
+			return 2
+		case <-time.After(pause):
 		}
 	}
 	fmt.Fprintln(os.Stderr, "helper: the group member never got ready")
@@ -344,8 +347,10 @@ func serveHelper(args []string) int {
 		return 2
 	}
 	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	if err := os.WriteFile(filepath.Join(args[0], "port.tmp"), []byte(port), 0o644); err == nil {
-		err = os.Rename(filepath.Join(args[0], "port.tmp"), filepath.Join(args[0], "port"))
+	// Written whole or not at all: the test reads it as soon as it exists.
+	tmp := filepath.Join(args[0], "port.tmp")
+	if err = os.WriteFile(tmp, []byte(port), 0o644); err == nil {
+		err = os.Rename(tmp, filepath.Join(args[0], "port"))
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "helper:", err)

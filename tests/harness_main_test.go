@@ -3,14 +3,10 @@
 package tests
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
-	"runtime"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -27,9 +23,7 @@ const suiteEnv = "GDETACH_TEST_SUITE"
 var binDir string
 
 func TestMain(m *testing.M) {
-	if filepath.Base(os.Args[0]) == "helper" {
-		os.Exit(runHelper(os.Args[1:]))
-	}
+	testutil.RunHelperIfAsked()
 	if os.Getenv(suiteEnv) == "" {
 		os.Exit(superviseSuite())
 	}
@@ -95,7 +89,8 @@ func killChildren() {
 	}
 }
 
-// runSuite builds the commands, puts them first on $PATH and runs the tests.
+// runSuite builds the commands, puts them first on $PATH with the helper,
+// and runs the tests.
 func runSuite(m *testing.M) int {
 	// The control cases need the default dispositions in the shells they
 	// start, even when `make test` itself runs under nohup or in the
@@ -112,35 +107,22 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	// Open to all: one test runs the commands as an unprivileged user.
-	if err := os.Chmod(dir, 0o755); err != nil {
-		fmt.Fprintln(os.Stderr, "tests:", err)
-		return 1
-	}
 	if err := build(dir); err != nil {
 		fmt.Fprintln(os.Stderr, "tests:", err)
 		return 1
 	}
 	binDir = dir
 	os.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	// Race-enabled commands and helpers would otherwise wait a second at exit.
-	os.Setenv("GORACE", "atexit_sleep_ms=0")
-	status := m.Run()
-	if status == 0 && flag.Lookup("test.run").Value.String() == "" {
-		if unused := unusedHelpers(); len(unused) > 0 {
-			fmt.Fprintf(os.Stderr, "tests: helpers no test uses: %v\n", unused)
-			status = 1
-		}
-	}
-	return status
+	return testutil.RunTests(m)
 }
 
 // build compiles every command into dir (with -race when the tests have it)
-// and copies the test binary there as "helper".
+// and copies the test binary there as the helper; InstallHelper opens dir to
+// all, as the tests that run the commands as an unprivileged user need.
 func build(dir string) error {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return fmt.Errorf("the commands are built with the go tool, which is not on $PATH: %w", err)
 	}
 	args := []string{"build", "-o", dir + "/"}
 	if raceEnabled {
@@ -151,39 +133,13 @@ func build(dir string) error {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %v\n%s", err, out)
 	}
-	// A copy, not a symlink: the helper's name is how TestMain knows it.
-	self, err := os.ReadFile(os.Args[0])
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, "helper"), self, 0o755)
+	_, err = testutil.InstallHelper(dir)
+	return err
 }
 
-// unusedHelpers lists the registered helpers no test asked for.
-func unusedHelpers() []string {
-	helperMu.Lock()
-	defer helperMu.Unlock()
-	var names []string
-	for name := range helpers {
-		if !helperUsed[name] {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	return names
-}
-
-// helperArgs is the argument list that runs the named helper with args, and
-// marks the helper used.
-func helperArgs(name string, args ...string) []string {
-	if helpers[name] == nil {
-		panic("no helper " + name)
-	}
-	helperMu.Lock()
-	helperUsed[name] = true
-	helperMu.Unlock()
-	return append([]string{"helper", name}, args...)
-}
+// helperArgs is testutil.HelperArgs: the words that run a helper through
+// the copy on $PATH.
+func helperArgs(name string, args ...string) []string { return testutil.HelperArgs(name, args...) }
 
 // helperLine is helperArgs as a line of shell words.
 func helperLine(name string, args ...string) string {
