@@ -7,6 +7,7 @@
 #   make install           install commands and man pages under PREFIX (/usr/local)
 #   make docs-check        render every man page with man -l, failing on warnings
 #   make stress            run the end-to-end tests 50 times, to flush out flakes
+#   make fuzz              run every fuzz target for FUZZTIME (30s) each, in turn
 #   make clean
 
 GO       ?= go
@@ -16,13 +17,15 @@ MANDIR   ?= $(PREFIX)/share/man/man1
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 COMMANDS := $(notdir $(patsubst %/main.go,%,$(wildcard cmd/g*/main.go)))
 MANPAGES := $(wildcard docs/*.1)
+FUZZTIME ?= 30s
+FUZZFLAGS ?=
 LDFLAGS  := -s -w -X github.com/gdetach/gdetach/cmd/internal/cli.version=$(VERSION)
 
 # Static binaries: pflag imports net, whose cgo resolver would otherwise make
 # every start of a command load libc through ld.so (docs/benchmarks.md).
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test bench cross install docs-check stress clean
+.PHONY: all build test bench cross install docs-check stress fuzz clean
 
 all: build
 
@@ -55,6 +58,18 @@ docs-check:
 
 stress:
 	CGO_ENABLED=1 $(GO) test -race -count=50 ./tests/...
+
+# Every func FuzzX in a *_test.go file, found anew each time, runs alone (go
+# test fuzzes one target at a time) for FUZZTIME; FUZZFLAGS is passed on, e.g.
+# FUZZFLAGS=-parallel=1 to leave the other CPUs free. A failing input is kept
+# under the package's testdata/fuzz/FuzzX/, where go test then replays it.
+fuzz:
+	@set -e; for file in $$(grep -rl --include='*_test.go' --exclude-dir=testdata -E '^func Fuzz[A-Za-z0-9_]*\(' . | sort); do \
+		for target in $$(sed -n -E 's/^func (Fuzz[A-Za-z0-9_]*)\(.*/\1/p' "$$file"); do \
+			echo "$(GO) test -run='^\$$' -fuzz='^$$target\$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) $$(dirname "$$file")"; \
+			$(GO) test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) $(FUZZFLAGS) "$$(dirname "$$file")"; \
+		done; \
+	done
 
 clean:
 	rm -rf bin
