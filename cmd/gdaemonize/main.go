@@ -48,12 +48,12 @@ func program() cli.Program {
 			f.StringVarP(&cfg.Lockfile, "lockfile", "l", "", "lock `FILE` instead of the pidfile, for a single instance")
 			f.StringVarP(&cfg.User, "user", "u", "", "run as `USER`, with its groups, HOME, USER, LOGNAME (root only)")
 			f.BoolVarP(&verbose, "verbose", "v", false, "say what is done, on standard error")
-			f.Var(&umask, "umask", "the daemon's umask, in octal (default 022)")
+			f.Var(&umask, "umask", "the daemon's umask: `MODE` in octal")
 			f.BoolVar(&cfg.NotifyAwait, "notify-await", false, "return only when COMMAND sends READY=1 to $NOTIFY_SOCKET")
 			f.Var(&notifyTimeout, "notify-timeout", "give up waiting for READY=1 after `D`")
 			f.BoolVar(&status, "status", false, "report on the daemon of --pidfile: exit 0 running, 1 dead, 3 not running")
 			f.BoolVar(&stop, "stop", false, "stop the daemon of --pidfile and remove the pidfile")
-			f.Var(&sig, "signal", "the signal --stop sends first (default TERM)")
+			f.Var(&sig, "signal", "the signal `SIG` that --stop sends first")
 			f.Var(&timeout, "timeout", "--stop: send SIGKILL after `D`")
 		},
 		OperandsOptional: func() bool { return status || stop },
