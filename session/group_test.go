@@ -6,9 +6,11 @@ import (
 	"testing"
 
 	"github.com/creack/pty"
+	"github.com/gdetach/gdetach/tests/testutil"
 )
 
 func TestGroupAndForeground(t *testing.T) {
+	testutil.UsedHelpers("report", "spawn") // no other test runs them
 	ptmx, tty, err := pty.Open()
 	if err != nil {
 		t.Skipf("no pty: %v", err)
