@@ -32,7 +32,7 @@ func TestCaptureSettleWithPipesStillOpen(t *testing.T) {
 			fmt.Fprintln(c.stdout, line)
 		}
 		fmt.Fprintf(c.stderr, "round %d, no newline", round)
-		c.settle(time.Minute, l.written)
+		c.settle(time.Until(testutil.Deadline(t)), l.written)
 		if t.Failed() {
 			return
 		}
@@ -81,7 +81,7 @@ func TestCaptureSettleAfterTheEnd(t *testing.T) {
 	}()
 	select {
 	case <-done:
-	case <-time.After(time.Minute):
+	case <-time.After(time.Until(testutil.Deadline(t))):
 		t.Fatal("settle waited on ended pipes")
 	}
 }

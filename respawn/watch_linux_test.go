@@ -5,10 +5,14 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/gdetach/gdetach/tests/testutil"
 )
 
-// changed reports whether w reports a change within wait; quiet is the
-// negative check, bounded by the same wait.
+// changed reports whether w reports a change within wait. A positive check
+// waits until the test's deadline; a negative one waits a short while, since a
+// wrong event would come at once (under load it may miss one, never invent
+// one).
 func changed(w *watcher, wait time.Duration) bool {
 	select {
 	case <-w.changes():
@@ -42,7 +46,7 @@ func TestWatchFileSurvivesReplacement(t *testing.T) {
 		if err := os.Rename(tmp, conf); err != nil {
 			t.Fatal(err)
 		}
-		if !changed(w, time.Minute) {
+		if !changed(w, time.Until(testutil.Deadline(t))) {
 			t.Fatalf("replacement %d not seen", i+1)
 		}
 		for changed(w, 50*time.Millisecond) { // the rest of the same change
@@ -78,11 +82,11 @@ func TestWatchIgnoresOwnFiles(t *testing.T) {
 	if err := os.Mkdir(sub, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if !changed(w, time.Minute) {
+	if !changed(w, time.Until(testutil.Deadline(t))) {
 		t.Fatal("a new directory not seen")
 	}
 	mustWrite(t, filepath.Join(sub, "main.js"), "x")
-	if !changed(w, time.Minute) {
+	if !changed(w, time.Until(testutil.Deadline(t))) {
 		t.Error("a file in a new subdirectory not seen")
 	}
 }
