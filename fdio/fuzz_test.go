@@ -19,7 +19,12 @@ var fuzzPIDSyntax = regexp.MustCompile(`^\+?[0-9]+$`)
 // (digits, a + allowed) from 1 to the largest pid_t, the type kill(2) takes;
 // anything else is an error that quotes the trimmed contents.
 func FuzzParsePID(f *testing.F) {
-	for _, s := range []string{"42\n", "1", " 7 ", "\t123\r\n", "+5\n", "0042", "4194304\n", "2147483647"} {
+	for _, s := range []string{
+		"42\n", "1", " 7 ", "\t123\r\n", "+5\n", "0042", "4194304\n", "2147483647", "\u00a042\u0085",
+		"", "\n", "0\n", "-3\n", "-0", "+", "++1", "+-1", "12ab\n", "0x10", "1e3", "1_000", "4 2", "42\n43\n",
+		"2147483648", "4294967295", "4294967296", "4294967297", "9223372036854775807", "9223372036854775808",
+		"99999999999999999999999999", "\x00", "42\x00", "\xff42", "١٢", "４２", "\u202e42",
+	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -21,13 +21,15 @@ func ReadPID(path string) (int, error) {
 	return pid, nil
 }
 
-// ParsePID parses what a pidfile holds: a positive decimal number, white
-// space around it ignored. The error quotes the rest, white space trimmed.
+// ParsePID parses what a pidfile holds: a decimal number from 1 to the
+// largest pid_t, white space around it ignored. A larger number is no PID:
+// kill(2) would take only its low 32 bits, so that 4294967295 would signal
+// every process (-1). The error quotes the rest, white space trimmed.
 func ParsePID(b []byte) (int, error) {
 	s := strings.TrimSpace(string(b))
-	pid, err := strconv.Atoi(s)
+	pid, err := strconv.ParseInt(s, 10, 32) // pid_t, on every system gdetach builds for
 	if err != nil || pid <= 0 {
 		return 0, fmt.Errorf("no PID (%q)", s)
 	}
-	return pid, nil
+	return int(pid), nil
 }
