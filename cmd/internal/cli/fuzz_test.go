@@ -19,9 +19,19 @@ import (
 // it returns (word for word), that a rejected value leaves the option as it
 // was, and that String of an accepted value parses back to the same value.
 
-// fuzzSeeds adds the seeds common to every target: the classic bad inputs.
-func fuzzSeeds(f *testing.F, valid ...string) {
-	for _, s := range valid {
+// fuzzSeeds adds the seeds of a target: its valid forms, its own bad ones,
+// and the classic bad inputs every parser of a number or a word must refuse
+// or at least survive: empty, white space, signs, other bases, overflow, NUL,
+// other digits and letters that only Unicode case-folds to ASCII.
+func fuzzSeeds(f *testing.F, seeds ...string) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	for _, s := range []string{
+		"", " ", "\t", "\n", " 1", "1 ", "1\n", "+1", "-1", "-0", "+", "-", "0x1f", "0o17", "1_000", "1e3", "1.0",
+		"\x00", "1\x00", "\x001", "9223372036854775807", "9223372036854775808", "18446744073709551616",
+		"99999999999999999999999999999999999999", "\xff", "ü", "١٢", "１", "\u202e1", "ſ", "ı", "K", "Ｋ",
+	} {
 		f.Add(s)
 	}
 }
@@ -63,7 +73,8 @@ func fuzzAllDigits(s string) bool {
 }
 
 func FuzzOctalMode(f *testing.F) {
-	fuzzSeeds(f, "022", "0", "777", "0027", "000", "644")
+	fuzzSeeds(f, "022", "0", "777", "0027", "000", "644", "00000000000000000000000777",
+		"8", "778", "1000", "0777 ", "0o777", "7777777777777777777777", "abc")
 	f.Fuzz(func(t *testing.T, s string) {
 		const before = OctalMode(0o135)
 		m := before
@@ -119,7 +130,9 @@ func fuzzASCIIUpper(s string) string {
 }
 
 func FuzzSignal(f *testing.F) {
-	fuzzSeeds(f, "TERM", "term", "SIGTERM", "sigterm", "SigHup", "9", "15", "usr1", "SIGUSR2", "kill", "31")
+	fuzzSeeds(f, "TERM", "term", "SIGTERM", "sigterm", "SigHup", "9", "15", "usr1", "SIGUSR2", "kill", "31", "0009",
+		"0", "0000", "-9", "+9", "999", "32", "64", "4294967311", "SIG", "sig", "SIGSIGTERM", "TERMINATE", "SIG TERM",
+		" TERM", "TERM\n", "TERM\x00", "rtmin", "IOT", "CLD", "ſigterm", "ınt", "sıgkill", "ＴＥＲＭ")
 	names := fuzzSignalNames()
 	f.Fuzz(func(t *testing.T, s string) {
 		const before = Signal(syscall.SIGWINCH)
@@ -165,7 +178,9 @@ func FuzzSignal(f *testing.F) {
 }
 
 func FuzzDuration(f *testing.F) {
-	fuzzSeeds(f, "0", "0s", "500ms", "10s", "2m", "1h30m", "1.5h", "250us", "250µs", "1ns", "2562047h47m16.854775807s")
+	fuzzSeeds(f, "0", "0s", "500ms", "10s", "2m", "1h30m", "1.5h", "250us", "250µs", "250μs", "1ns", "2562047h47m16.854775807s",
+		"-1s", "-0s", "+1s", "10", "1d", "soon", "1h-1m", ".s", "1.s", ".5s", "0.0000000001s", "1 s", "1s ",
+		"9223372036854775807ns", "9223372036854775808ns", "2562047h47m16.854775808s", "1e3s", "1S", "1H")
 	f.Fuzz(func(t *testing.T, s string) {
 		const before = Duration(1234567)
 		d := before
@@ -201,7 +216,9 @@ func FuzzDuration(f *testing.F) {
 var fuzzSizeSyntax = regexp.MustCompile(`^([0-9]+)([kKmMgG][iI]?[bB]?|[bB])?$`)
 
 func FuzzSize(f *testing.F) {
-	fuzzSeeds(f, "0", "1024", "512K", "50M", "1G", "2mib", "10kb", "1Ki", "7b", "4294967296G")
+	fuzzSeeds(f, "0", "1024", "512K", "50M", "1G", "2mib", "10kb", "1Ki", "7b", "4294967296G", "4611686018427387904",
+		"M", "B", "KiB", "1T", "lots", "1.5M", "1I", "1IB", "0iB", "+000", "+5K", "1KK", "1BB", "1KBi", "1 K", "k1",
+		"4294967297G", "4611686018427387905", "2mı", "2mıb", "1ı", "1ｋ")
 	f.Fuzz(func(t *testing.T, s string) {
 		const before = Size(12345)
 		sz := before
@@ -238,7 +255,8 @@ func FuzzSize(f *testing.F) {
 }
 
 func FuzzExitCodes(f *testing.F) {
-	fuzzSeeds(f, "0", "0,2", "255", "1,1", "0,1,2,3,126,127,128,255", "007")
+	fuzzSeeds(f, "0", "0,2", "255", "1,1", "0,1,2,3,126,127,128,255", "007",
+		",", "0,", ",0", "0,,2", "256", "300", "0,300", "-5", "+5", "0, 2", "0 ,2", "0;2", "zero", "0,\x00", "0\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		def := []int{7}
 		c := ExitCodes{Codes: slices.Clone(def)}

@@ -42,20 +42,21 @@ func (s *Signal) String() string {
 
 // Set parses a signal name or number.
 func (s *Signal) Set(v string) error {
-	if n, err := strconv.Atoi(v); err == nil {
-		if n <= 0 || unix.SignalName(syscall.Signal(n)) == "" {
-			return fmt.Errorf("no signal %d", n)
+	if isDigits(v) {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 || unix.SignalName(syscall.Signal(n)) == "" {
+			return fmt.Errorf("no signal %s", v)
 		}
 		*s = Signal(n)
 		return nil
 	}
-	name := strings.ToUpper(v)
+	name := asciiUpper(v)
 	if !strings.HasPrefix(name, "SIG") {
 		name = "SIG" + name
 	}
 	n := unix.SignalNum(name)
 	if n == 0 {
-		return fmt.Errorf("no signal named %s", v)
+		return fmt.Errorf("no signal named %s", quote(v))
 	}
 	*s = Signal(n)
 	return nil
@@ -87,7 +88,7 @@ func (d *Duration) Set(s string) error {
 func (d *Duration) Type() string { return "duration" }
 
 // A Size is a size option in bytes, with an optional binary suffix: 512K,
-// 50M, 1G (K is 1024 bytes).
+// 50M, 1G (K, KB, Ki and KiB are all 1024 bytes).
 type Size int64
 
 func (s *Size) String() string {
@@ -103,25 +104,22 @@ func (s *Size) String() string {
 	return strconv.FormatInt(n, 10)
 }
 
-// Set parses a size.
+// sizeSuffixes are the suffixes a size may have, upper-cased, and the powers
+// of two they stand for.
+var sizeSuffixes = map[string]uint{
+	"": 0, "B": 0,
+	"K": 10, "KB": 10, "KI": 10, "KIB": 10,
+	"M": 20, "MB": 20, "MI": 20, "MIB": 20,
+	"G": 30, "GB": 30, "GI": 30, "GIB": 30,
+}
+
+// Set parses a size: decimal digits, then B, or K, M or G alone or followed
+// by B, i or iB, in any case; at most 2^62 bytes.
 func (s *Size) Set(v string) error {
-	shift := uint(0)
-	num := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(v), "B"), "I")
-	if len(num) > 0 {
-		switch num[len(num)-1] {
-		case 'K':
-			shift = 10
-		case 'M':
-			shift = 20
-		case 'G':
-			shift = 30
-		}
-		if shift > 0 {
-			num = num[:len(num)-1]
-		}
-	}
-	n, err := strconv.ParseInt(num, 10, 64)
-	if err != nil || n < 0 || n > (1<<62)>>shift {
+	digits := len(v) - len(strings.TrimLeft(v, "0123456789"))
+	shift, ok := sizeSuffixes[asciiUpper(v[digits:])]
+	n, err := strconv.ParseInt(v[:digits], 10, 64)
+	if !ok || err != nil || n > (1<<62)>>shift {
 		return fmt.Errorf("want a size such as 1048576, 512K, 50M or 1G")
 	}
 	*s = Size(n << shift)
@@ -171,6 +169,21 @@ func (c *ExitCodes) Set(v string) error {
 
 // Type names the value in --help.
 func (c *ExitCodes) Type() string { return "codes" }
+
+// isDigits reports whether s is a decimal number: ASCII digits, no sign.
+func isDigits(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
+
+// asciiUpper upper-cases ASCII letters only: "any case" means ASCII's, where
+// strings.ToUpper would also make an S of ſ and an I of ı, taking "ſigterm"
+// for SIGTERM and "2mı" for 2Mi.
+func asciiUpper(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}, s)
+}
 
 // quote returns s as an error message shows what the user gave: as it is
 // when all of it is printable, else with Go's escapes (\x00, \n, \u202e), so
