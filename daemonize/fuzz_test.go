@@ -16,7 +16,10 @@ import (
 // what the daemon's environment then holds, and that an error shows the
 // setting as given, on one printable line.
 func FuzzEnvSetting(f *testing.F) {
-	for _, s := range []string{"A=1", "NAME=VALUE", "EMPTY=", "a=b=c", "PATH=/bin:/usr/bin", "X=line one\nline two", "_=ü"} {
+	for _, s := range []string{
+		"A=1", "NAME=VALUE", "EMPTY=", "a=b=c", "PATH=/bin:/usr/bin", "X=line one\nline two", "_=ü", "A B=1", "ü=1", "A=\xff",
+		"", "=", "==", "=x", "=A=1", "NOEQUALS", " ", "A\x00=1", "\x00=1", "A=\x00", "A=1\x00", "\x00", "A\n", "\u202e=x",
+	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, kv string) {

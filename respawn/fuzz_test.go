@@ -5,7 +5,11 @@ import "testing"
 // FuzzParseWhen checks that ParseWhen accepts exactly the three words, that
 // String gives the word back, and that Set leaves a When alone on an error.
 func FuzzParseWhen(f *testing.F) {
-	for _, s := range []string{"always", "on-failure", "never"} {
+	for _, s := range []string{
+		"always", "on-failure", "never",
+		"", " ", "Always", "ALWAYS", "on_failure", "onfailure", "on-failure ", " always", "always\n", "never\x00",
+		"sometimes", "0", "1", "-1", "ǹever", "alwayſ",
+	} {
 		f.Add(s)
 	}
 	words := map[string]When{"always": Always, "on-failure": OnFailure, "never": Never}
