@@ -10,7 +10,7 @@ import (
 
 // IsTerminal reports whether fd refers to a terminal.
 func IsTerminal(fd int) bool {
-	_, err := ignoringEINTR2(func() (*unix.Termios, error) {
+	_, err := IgnoringEINTR2(func() (*unix.Termios, error) {
 		return unix.IoctlGetTermios(fd, ioctlReadTermios)
 	})
 	return err == nil
@@ -18,7 +18,7 @@ func IsTerminal(fd int) bool {
 
 // IsOpen reports whether fd is an open descriptor.
 func IsOpen(fd int) bool {
-	_, err := ignoringEINTR2(func() (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0) })
+	_, err := IgnoringEINTR2(func() (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0) })
 	return !errors.Is(err, unix.EBADF)
 }
 
@@ -29,7 +29,7 @@ func Dup(oldfd, newfd int) error {
 	if oldfd == newfd {
 		return setCloseOnExec(oldfd, false)
 	}
-	err := ignoringEINTR(func() error { return unix.Dup2(oldfd, newfd) })
+	err := IgnoringEINTR(func() error { return unix.Dup2(oldfd, newfd) })
 	return os.NewSyscallError("dup2", err)
 }
 
@@ -84,7 +84,7 @@ func OpenCreate(path string, flag int, perm os.FileMode) (f *os.File, created bo
 }
 
 func setCloseOnExec(fd int, on bool) error {
-	flags, err := ignoringEINTR2(func() (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0) })
+	flags, err := IgnoringEINTR2(func() (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0) })
 	if err != nil {
 		return os.NewSyscallError("fcntl", err)
 	}
@@ -95,12 +95,13 @@ func setCloseOnExec(fd int, on bool) error {
 	if want == flags {
 		return nil
 	}
-	_, err = ignoringEINTR2(func() (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_SETFD, want) })
+	_, err = IgnoringEINTR2(func() (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_SETFD, want) })
 	return os.NewSyscallError("fcntl", err)
 }
 
-// ignoringEINTR calls fn until it is not interrupted by a signal.
-func ignoringEINTR(fn func() error) error {
+// IgnoringEINTR calls fn, a system call, until it is not interrupted by a
+// signal (EINTR): the one such loop in gdetach.
+func IgnoringEINTR(fn func() error) error {
 	for {
 		if err := fn(); err != unix.EINTR {
 			return err
@@ -108,8 +109,8 @@ func ignoringEINTR(fn func() error) error {
 	}
 }
 
-// ignoringEINTR2 is ignoringEINTR for calls that also return a value.
-func ignoringEINTR2[T any](fn func() (T, error)) (T, error) {
+// IgnoringEINTR2 is IgnoringEINTR for calls that also return a value.
+func IgnoringEINTR2[T any](fn func() (T, error)) (T, error) {
 	for {
 		v, err := fn()
 		if err != unix.EINTR {
