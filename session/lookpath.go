@@ -42,6 +42,13 @@ func (e *ExecError) ExitStatus() int {
 // not executable (or is a directory) is skipped, and if nothing runnable is
 // found the error is EACCES rather than ENOENT. The error is an *ExecError.
 func LookPath(name string) (string, error) {
+	return LookPathEnv(name, os.Environ())
+}
+
+// LookPathEnv is LookPath with PATH taken from env, the environment the
+// program will run with (a daemon's, with its -E and env-file settings),
+// rather than this process's.
+func LookPathEnv(name string, env []string) (string, error) {
 	if name == "" {
 		return "", &ExecError{Name: name, Err: syscall.ENOENT}
 	}
@@ -51,9 +58,11 @@ func LookPath(name string) (string, error) {
 		}
 		return name, nil
 	}
-	path, ok := os.LookupEnv("PATH")
-	if !ok {
-		path = defaultPath
+	path := defaultPath
+	for _, kv := range env {
+		if v, found := strings.CutPrefix(kv, "PATH="); found {
+			path = v // the last one wins, as in the environment os/exec passes on
+		}
 	}
 	denied := false
 	for _, dir := range filepath.SplitList(path) {
