@@ -45,7 +45,22 @@ func startGrespawn(t *testing.T, dir string, args ...string) *grespawnRun {
 	g := &grespawnRun{t: t, cmd: cmd, dir: dir}
 	g.exited = startBackground(t, cmd, func() string { return "grespawn's messages:\n" + g.messages() })
 	g.proc = testutil.Watch(t, cmd.Process.Pid)
+	stopAtCleanup(t, g.proc)
 	return g
+}
+
+// stopAtCleanup stops a grespawn at the end of the test as a user would, so
+// that its command goes with it (a SIGKILL would leave the command running):
+// SIGTERM, and a second SIGTERM, which kills the command at once.
+func stopAtCleanup(t *testing.T, grespawn *testutil.Proc) {
+	t.Cleanup(func() {
+		for range 2 {
+			if grespawn.Signal(syscall.SIGTERM) != nil {
+				return // gone already
+			}
+		}
+		grespawn.WaitExit(t)
+	})
 }
 
 // waitFor polls cond, with what it saw for the failure message, while
@@ -404,7 +419,9 @@ func TestGrespawnUnderGnohup(t *testing.T) {
 	t.Run("gnohup grespawn", func(t *testing.T) {
 		dir := tempDir(t)
 		tm := startTerm(t, dir)
-		tm.run("gnohup grespawn --delay 0 --min-uptime 0 -- " + helperLine("count", dir, "0", "50ms") + " &")
+		pidfile := filepath.Join(dir, "grespawn.pid")
+		tm.run("gnohup --pidfile " + pidfile + " grespawn --delay 0 --min-uptime 0 -- " + helperLine("count", dir, "0", "50ms") + " &")
+		stopAtCleanup(t, testutil.Watch(t, testutil.ReadyPID(t, pidfile)))
 		runs := func() int { return strings.Count(readFile(t, filepath.Join(dir, "runs")), "start ") }
 		testutil.WaitFor(t, "runs before the hangup", func() bool { return runs() >= 2 })
 		tm.hangup()

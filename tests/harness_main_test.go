@@ -10,7 +10,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/gdetach/gdetach/process"
 	"github.com/gdetach/gdetach/session"
 	"github.com/gdetach/gdetach/tests/testutil"
 	"golang.org/x/sys/unix"
@@ -72,12 +74,43 @@ func superviseSuite() int {
 			if ws.Signaled() {
 				status = 128 + int(ws.Signal())
 			}
+			if leaked := leftovers(); len(leaked) > 0 {
+				fmt.Fprintf(os.Stderr, "tests: processes the tests left running, killed now:\n%s", strings.Join(leaked, ""))
+				if status == 0 {
+					status = 1
+				}
+			}
 		}
 		if status >= 0 {
 			killChildren()
 		}
 	}
 	return status
+}
+
+// leftovers lists, with their command lines, the processes still running
+// below this supervisor once the suite has exited: each test kills what it
+// started, so any of them is a leak (a survivor of a hangup nobody killed, a
+// command whose relay was killed alone), which under -count=50 piles up
+// until the machine crawls. Processes a cleanup has just signalled get a
+// grace to finish dying first.
+func leftovers() []string {
+	kids, _ := testutil.Children(os.Getpid())
+	end := time.Now().Add(10 * time.Second * testutil.Scale())
+	var leaked []string
+	for _, pid := range kids {
+		h, err := process.Open(pid)
+		if err != nil {
+			continue // gone already
+		}
+		gone, _ := h.Wait(max(time.Until(end), 0))
+		h.Close()
+		if !gone {
+			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			leaked = append(leaked, fmt.Sprintf("  %d: %s\n", pid, strings.ReplaceAll(strings.TrimRight(string(cmdline), "\x00"), "\x00", " ")))
+		}
+	}
+	return leaked
 }
 
 // killChildren kills every remaining child of this process; their own
