@@ -41,30 +41,27 @@ type Config struct {
 	// environment, which the daemon otherwise inherits.
 	Env []string
 
-	// Pidfile, if set, holds the daemon's PID once Start returns. Lockfile,
-	// if set, is the file locked for the daemon's life; empty means the
-	// pidfile. With neither, there is no single-instance check.
-	Pidfile, Lockfile string
+	// Files are the pidfile and the lock file. A lock file of its own is
+	// created mode 0600: no other user can open it, let alone lock it.
+	Files
+
+	// EnvFile, if set, is an environment file (see package envfile) whose
+	// settings come after the caller's environment and before Env.
+	EnvFile string
 
 	// User runs the daemon as that user, with its groups, HOME, USER and
 	// LOGNAME. Only root may set it.
 	User string
 
 	// NotifyAwait makes Start wait until the daemon sends READY=1 on
-	// NOTIFY_SOCKET (the sd_notify protocol), for at most NotifyTimeout.
+	// NOTIFY_SOCKET (the sd_notify protocol), for at most NotifyTimeout
+	// (which EXTEND_TIMEOUT_USEC= may extend); zero means
+	// DefaultNotifyTimeout.
 	NotifyAwait   bool
 	NotifyTimeout time.Duration
 
 	// Log receives the progress lines of -v; nil discards them.
 	Log *log.Logger
-}
-
-// lockPath is the file that is locked: Lockfile, else Pidfile, else none.
-func (c *Config) lockPath() string {
-	if c.Lockfile != "" {
-		return c.Lockfile
-	}
-	return c.Pidfile
 }
 
 // validate checks what can be checked without touching the system.

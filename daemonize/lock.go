@@ -4,137 +4,153 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
+	"slices"
 
-	"github.com/gdetach/gdetach/fdio"
-	"golang.org/x/sys/unix"
+	"github.com/gdetach/gdetach/pidfile"
+	"github.com/gdetach/gdetach/process"
 )
 
 // StatusAlreadyRunning is Start's exit status when the lock is held: another
 // instance runs (start-stop-daemon uses 1 for "nothing was done" too).
 const StatusAlreadyRunning = 1
 
-// An AlreadyRunningError reports that another instance holds the lock.
+// An AlreadyRunningError reports that another instance holds the lock: the
+// processes that hold it run, whatever the pidfile says.
 type AlreadyRunningError struct {
-	PID int // read from the pidfile; 0 when it names none
+	Holders []int // the processes that hold the lock, as far as they can be seen
+	Hidden  bool  // some holders could not be seen (another user's)
 }
 
 func (e *AlreadyRunningError) Error() string {
-	if e.PID == 0 {
-		return "already running (pid unknown)"
-	}
-	return fmt.Sprintf("already running (pid %d)", e.PID)
+	return "already running (" + process.Describe(e.Holders, e.Hidden) + ")"
 }
 
 // ExitStatus is StatusAlreadyRunning.
 func (e *AlreadyRunningError) ExitStatus() int { return StatusAlreadyRunning }
 
-// pidfileMode is the mode of a pidfile or lock file gdaemonize creates.
-const pidfileMode = 0o644
+// Modes of the files Start creates: a pidfile is for all to read; a lock
+// file of its own only for its owner, so that no other user can even open
+// it, let alone read-lock it.
+const (
+	pidfileMode  = 0o644
+	lockfileMode = 0o600
+)
 
-// A lock is the single-instance lock and the pidfile, held by Start until
-// the daemon inherits the lock.
-type lock struct {
-	pidPath, lockPath string
-	pid, locked       *os.File // either may be nil; they may be the same file
-	created           []string // paths Start created, removed if it fails
+// A guard is the single-instance lock and the pidfile, held by Start until
+// the daemon has inherited the lock, or by Stop to remove a pidfile.
+type guard struct {
+	lock *pidfile.File // nil without a lock file
+	pid  *pidfile.File // nil without a pidfile; may be lock
 }
 
-// acquire opens (creating) the lock file and takes its lock, and opens the
-// pidfile. Neither is followed through a symbolic link.
-func acquire(pidPath, lockPath string) (l *lock, err error) {
-	l = &lock{pidPath: pidPath, lockPath: lockPath}
+// acquire takes the lock on lockPath (if any) and opens pidPath (if any),
+// creating them. A lock held by another gdaemonize that is starting or
+// stopping the daemon is waited for: what it leaves decides. A lock held by
+// anything else is an *AlreadyRunningError.
+func acquire(pidPath, lockPath string) (g *guard, err error) {
+	g = &guard{}
 	defer func() {
 		if err != nil {
-			l.release(false)
+			g.abandon(0)
 		}
 	}()
 	if lockPath != "" {
-		if l.locked, err = l.open(lockPath); err != nil {
-			return l, fmt.Errorf("open lock file: %w", noFollowReason(err))
+		mode := os.FileMode(lockfileMode)
+		if lockPath == pidPath {
+			mode = pidfileMode
 		}
-		if err := flock(l.locked, unix.LOCK_EX|unix.LOCK_NB); err != nil {
-			if errors.Is(err, unix.EWOULDBLOCK) {
-				pid, _ := fdio.ReadPID(pidPath)
-				return l, &AlreadyRunningError{PID: pid}
+		if g.lock, err = lockWaiting(lockPath, mode); err != nil {
+			var ar *AlreadyRunningError
+			if errors.As(err, &ar) {
+				return g, err
 			}
-			return l, fmt.Errorf("lock %s: %w", lockPath, err)
+			return g, fmt.Errorf("%s: %w", map[bool]string{true: "pidfile", false: "lock file"}[lockPath == pidPath], err)
 		}
 	}
 	switch {
 	case pidPath == "":
 	case pidPath == lockPath:
-		l.pid = l.locked
+		g.pid = g.lock
 	default:
-		if l.pid, err = l.open(pidPath); err != nil {
-			return l, fmt.Errorf("open pidfile: %w", noFollowReason(err))
+		if g.pid, err = pidfile.Create(pidPath, pidfileMode); err != nil {
+			return g, fmt.Errorf("pidfile: %w", err)
 		}
 	}
-	return l, nil
+	if g.lock != nil && g.pid != nil && g.pid != g.lock && g.lock.Same(g.pid.OSFile()) {
+		return g, fmt.Errorf("the lock file and the pidfile are the same file, %s and %s: name it once", lockPath, pidPath)
+	}
+	return g, nil
 }
 
-func (l *lock) open(path string) (*os.File, error) {
-	f, created, err := fdio.OpenCreate(path, os.O_RDWR, pidfileMode)
-	if created {
-		l.created = append(l.created, path)
-	}
-	return f, err
-}
-
-// stalePID is the PID a replaced pidfile held, or 0.
-func (l *lock) stalePID() int {
-	if l.pid == nil {
-		return 0
-	}
-	pid, _ := fdio.ReadPID(l.pidPath)
-	return pid
-}
-
-// release closes the files. If the daemon failed to start, it first removes
-// the pidfile (which no running process may be named in) and the files
-// acquire created.
-func (l *lock) release(failed bool) {
-	if failed {
-		if l.pid != nil {
-			os.Remove(l.pidPath) // best effort: a stale pidfile is recognised by its lock
-		}
-		for _, p := range l.created {
-			os.Remove(p) // best effort, as above
-		}
-	}
-	if l.pid != nil && l.pid != l.locked {
-		l.pid.Close()
-	}
-	if l.locked != nil {
-		l.locked.Close()
-	}
-}
-
-// writePID replaces the content of the pidfile f with pid and a newline, in
-// one write after an empty file: a reader sees no PID or all of it, never a
-// part.
-func writePID(f *os.File, pid int) error {
-	if err := f.Truncate(0); err != nil {
-		return err
-	}
-	_, err := f.WriteAt([]byte(strconv.Itoa(pid)+"\n"), 0)
-	return err
-}
-
-func flock(f *os.File, how int) error {
+// lockWaiting locks path, waiting while the lock is held only by other
+// gdaemonize processes (a start or stop under way): they hold it for a
+// bounded while, and then either a daemon holds it or nobody does.
+func lockWaiting(path string, mode os.FileMode) (*pidfile.File, error) {
 	for {
-		err := unix.Flock(int(f.Fd()), how)
-		if err != unix.EINTR {
-			return os.NewSyscallError("flock", err)
+		f, err := pidfile.Lock(path, mode)
+		var le *pidfile.LockedError
+		if !errors.As(err, &le) {
+			return f, err
+		}
+		if le.ReadLocked {
+			return nil, fmt.Errorf("%w: give gdaemonize a lock file that only the service's user can read (-l)", err)
+		}
+		if le.Hidden || len(le.Holders) == 0 || !slices.ContainsFunc(le.Holders, isGdaemonize) {
+			return nil, &AlreadyRunningError{Holders: le.Holders, Hidden: le.Hidden}
+		}
+		if !waitTransient(le.Holders) {
+			return nil, &AlreadyRunningError{Holders: le.Holders}
 		}
 	}
 }
 
-// noFollowReason rewords O_NOFOLLOW's ELOOP, which would read as a loop.
-func noFollowReason(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) && fdio.IsSymlinkRefused(err) {
-		return fmt.Errorf("%s is a symbolic link, which gdaemonize does not follow", pe.Path)
+// waitTransient waits until every holder that is a gdaemonize process has
+// exited; it reports false at once if one of them is something else (the
+// daemon itself: a start that has succeeded).
+func waitTransient(holders []int) bool {
+	for _, pid := range holders {
+		if !isGdaemonize(pid) {
+			return false
+		}
 	}
-	return err
+	for _, pid := range holders {
+		h, err := process.Open(pid)
+		if err != nil {
+			continue // gone
+		}
+		_, err = h.Wait(-1)
+		h.Close()
+		if err != nil {
+			return false
+		}
+	}
+	return true
 }
+
+// close closes the files, leaving them as they are.
+func (g *guard) close() {
+	if g.pid != nil && g.pid != g.lock {
+		g.pid.Close()
+	}
+	if g.lock != nil {
+		g.lock.Close()
+	}
+}
+
+// abandon undoes a failed start and closes the files: it removes the
+// pidfile if this start created it or wrote wrote (a PID; 0: nothing) into
+// it, and a lock file this start created, as the policy allows (under the
+// lock, the inode locked, holding what was written).
+func (g *guard) abandon(wrote int) {
+	if g.pid != nil && g.lock != nil && (g.pid.Created() || wrote > 0) {
+		_ = g.pid.Remove(wrote, g.lock) // a leftover is recognised as stale by its lock
+	}
+	if g.lock != nil && g.lock != g.pid && g.lock.Created() {
+		_ = g.lock.Remove(0, g.lock) // as above
+	}
+	g.close()
+}
+
+// isGdaemonize reports whether pid is another gdaemonize (this program):
+// a start or a stop under way, not a daemon.
+func isGdaemonize(pid int) bool { return pid != os.Getpid() && process.SameProgram(pid) }

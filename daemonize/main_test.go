@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gdetach/gdetach/fdio"
 	"github.com/gdetach/gdetach/tests/testutil"
 )
 
@@ -89,9 +88,9 @@ func daemonConfig(t *testing.T, name string, args ...string) (Config, string) {
 	t.Helper()
 	dir := t.TempDir()
 	return Config{
-		Argv:    testutil.HelperArgv(t, name, append([]string{dir}, args...)...),
-		Umask:   DefaultUmask,
-		Pidfile: filepath.Join(dir, "app.pid"),
+		Argv:  testutil.HelperArgv(t, name, append([]string{dir}, args...)...),
+		Umask: DefaultUmask,
+		Files: Files{Pidfile: filepath.Join(dir, "app.pid")},
 	}, dir
 }
 
@@ -100,7 +99,7 @@ func daemonConfig(t *testing.T, name string, args ...string) (Config, string) {
 // PIDs differ, and kills and reaps it at cleanup. It returns the PID.
 func started(t *testing.T, cfg Config, dir string) int {
 	t.Helper()
-	pid, err := fdio.ReadPID(cfg.Pidfile)
+	pid, err := readPID(cfg.Pidfile)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,10 +7,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
-	"github.com/gdetach/gdetach/fdio"
+	"github.com/gdetach/gdetach/pidfile"
 	"github.com/gdetach/gdetach/tests/testutil"
 )
 
@@ -23,7 +24,7 @@ func TestStartMakesADaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The pidfile names the daemon the moment Start returns.
-	pidfilePID, err := fdio.ReadPID(cfg.Pidfile)
+	pidfilePID, err := readPID(cfg.Pidfile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,8 +57,8 @@ func TestStartMakesADaemon(t *testing.T) {
 		t.Error("-E setting missing from the daemon's environment")
 	}
 	// The lock is held through the daemon's descriptor 3.
-	if held, err := holdsLock(pid, cfg.Pidfile); err != nil || !held {
-		t.Errorf("holdsLock = %v, %v; want the daemon to hold the pidfile's lock", held, err)
+	if r := Status(cfg.Files); !slices.Equal(r.Holders, []int{pid}) {
+		t.Errorf("lock holders %v, want the daemon only", r.Holders)
 	}
 	if lock, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/3", pid)); lock != cfg.Pidfile {
 		t.Errorf("fd 3 is %s, want the pidfile", lock)
@@ -72,23 +73,24 @@ func TestStartRefusesSecondInstance(t *testing.T) {
 	pid := started(t, cfg, dir)
 	err := Start(cfg)
 	var ar *AlreadyRunningError
-	if !errors.As(err, &ar) || ar.PID != pid || ar.ExitStatus() != StatusAlreadyRunning {
+	if !errors.As(err, &ar) || !slices.Equal(ar.Holders, []int{pid}) || ar.ExitStatus() != StatusAlreadyRunning {
 		t.Fatalf("second Start = %v, want already running (pid %d)", err, pid)
 	}
-	if got, _ := fdio.ReadPID(cfg.Pidfile); got != pid {
+	if got, _ := readPID(cfg.Pidfile); got != pid {
 		t.Errorf("the refused start changed the pidfile to %d", got)
 	}
 }
 
 func TestStartReplacesStalePidfile(t *testing.T) {
 	cfg, dir := daemonConfig(t, "sleep")
-	if err := os.WriteFile(cfg.Pidfile, []byte("999999\n"), 0o644); err != nil {
+	// The largest PID: surely no process has it now.
+	if err := os.WriteFile(cfg.Pidfile, pidfile.Format(pidfile.MaxPID()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := Start(cfg); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := fdio.ReadPID(cfg.Pidfile); got != started(t, cfg, dir) {
+	if got, _ := readPID(cfg.Pidfile); got != started(t, cfg, dir) {
 		t.Errorf("pidfile holds %d, not the new daemon", got)
 	}
 }
@@ -100,11 +102,11 @@ func TestStartSeparateLockfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := started(t, cfg, dir)
-	if held, _ := holdsLock(pid, cfg.Lockfile); !held {
-		t.Error("the daemon does not hold the lock file")
+	if r := Status(cfg.Files); r.State != Running || r.PID != pid || !slices.Equal(r.Holders, []int{pid}) {
+		t.Errorf("Status = %+v; want running %d, holding the lock file", r, pid)
 	}
-	if r, err := Status(cfg.Pidfile, cfg.Lockfile); err != nil || r.State != Running || r.PID != pid {
-		t.Errorf("Status = %+v, %v; want running %d", r, err, pid)
+	if st, _ := os.Stat(cfg.Lockfile); st.Mode().Perm() != 0o600 {
+		t.Errorf("lock file mode %v, want 0600: no other user may open it", st.Mode().Perm())
 	}
 	var ar *AlreadyRunningError
 	if err := Start(cfg); !errors.As(err, &ar) {
@@ -126,6 +128,9 @@ func TestStartFailures(t *testing.T) {
 			os.WriteFile(c.Argv[0], []byte("true\n"), 0o644)
 		}, 126, "permission denied"},
 		{"bad directory", func(c *Config, dir string) { c.Dir = filepath.Join(dir, "missing") }, 125, "change directory"},
+		{"output is the pidfile", func(c *Config, dir string) { c.Stdout = c.Pidfile }, 125, "is the pidfile"},
+		{"pidfile is a FIFO", func(c *Config, dir string) { syscall.Mkfifo(c.Pidfile, 0o644) }, 125, "is a FIFO"},
+		{"pidfile is not one", func(c *Config, dir string) { os.WriteFile(c.Pidfile, []byte("keep\n"), 0o644) }, 125, "not a pidfile"},
 		{"directory is a file", func(c *Config, dir string) {
 			c.Dir = filepath.Join(dir, "file")
 			os.WriteFile(c.Dir, nil, 0o644)
@@ -160,7 +165,7 @@ func TestStartFailures(t *testing.T) {
 			if err == nil || status != c.status || !strings.Contains(err.Error(), c.msg) {
 				t.Fatalf("Start = %v (status %d), want status %d and %q", err, status, c.status, c.msg)
 			}
-			if _, err := os.Lstat(cfg.Pidfile); err == nil && c.name != "pidfile is a symlink" {
+			if st, err := os.Lstat(cfg.Pidfile); err == nil && st.Mode().IsRegular() && c.name != "pidfile is not one" {
 				t.Error("a pidfile was left behind")
 			}
 			// A daemon that ran (and failed to say READY=1) must be gone.
@@ -184,7 +189,7 @@ func TestStartNotifyAwait(t *testing.T) {
 		t.Errorf("Start returned after %v, before the daemon's READY=1 (sent after 300ms)", waited)
 	}
 	pid := started(t, cfg, dir)
-	if got, _ := fdio.ReadPID(cfg.Pidfile); got != pid {
+	if got, _ := readPID(cfg.Pidfile); got != pid {
 		t.Errorf("pidfile holds %d, want %d", got, pid)
 	}
 }
@@ -201,17 +206,12 @@ func TestEnvironment(t *testing.T) {
 	}
 }
 
-func TestWritePIDReplacesLongerContent(t *testing.T) {
-	f, err := os.CreateTemp(t.TempDir(), "pid")
+// readPID reads a pidfile as Status does.
+func readPID(path string) (int, error) {
+	f, err := pidfile.Open(path)
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	defer f.Close()
-	f.WriteString("1234567\n")
-	if err := writePID(f, 42); err != nil {
-		t.Fatal(err)
-	}
-	if b, _ := os.ReadFile(f.Name()); string(b) != "42\n" {
-		t.Errorf("pidfile %q, want \"42\\n\"", b)
-	}
+	return f.ReadPID()
 }

@@ -8,10 +8,11 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"syscall"
 
 	"github.com/gdetach/gdetach/fdio"
+	"github.com/gdetach/gdetach/pidfile"
+	"github.com/gdetach/gdetach/process"
 	"github.com/gdetach/gdetach/session"
 	"golang.org/x/sys/unix"
 )
@@ -31,8 +32,10 @@ type Options struct {
 	Quiet bool
 
 	// Pidfile, if set, is written with the command's PID once it runs and
-	// removed when it exits. It makes gnohup stay as the command's relay,
-	// since nobody else would be left to remove the file.
+	// removed when it exits, as package pidfile's policy has it: gnohup
+	// holds its lock meanwhile, so a second gnohup with the same pidfile is
+	// refused. It makes gnohup stay as the command's relay, since nobody
+	// else would be left to remove the file.
 	Pidfile string
 
 	// KeepSession gives classic nohup: SIGHUP ignored, the command exec'd in
@@ -65,12 +68,12 @@ func Run(argv []string, opt Options) error {
 	if err != nil {
 		return runFailed(argv[0], err)
 	}
-	var pidfile *fdio.AtomicFile
+	var pf *pidfile.File
 	if opt.Pidfile != "" {
-		// Created first, so an unwritable directory stops gnohup before
-		// anything else is opened, printed or started.
-		if pidfile, err = fdio.CreateAtomic(opt.Pidfile, 0o644); err != nil {
-			return fmt.Errorf("create pidfile: %w", err)
+		// Locked first, so an unusable pidfile stops gnohup before anything
+		// else is opened, printed or started.
+		if pf, err = lockPidfile(opt.Pidfile, opt.Output); err != nil {
+			return err
 		}
 	}
 	var tty [3]bool
@@ -79,9 +82,14 @@ func Run(argv []string, opt Options) error {
 	}
 	plan := NewPlan(tty, opt.Output != "")
 	std, err := open(plan, opt)
+	if err == nil && pf != nil && (std[1] != nil && pf.Same(std[1]) || std[2] != nil && pf.Same(std[2])) {
+		closeAll(std)
+		err = fmt.Errorf("the output file is the pidfile %s", opt.Pidfile)
+	}
 	if err != nil {
-		if pidfile != nil {
-			pidfile.Abort()
+		if pf != nil {
+			_ = pf.Remove(0, pf) // if this gnohup created it: it is still empty
+			pf.Close()
 		}
 		return err
 	}
@@ -89,9 +97,27 @@ func Run(argv []string, opt Options) error {
 
 	m := chooseMode(opt, session.IsProcessGroupLeader(), session.InTerminalForeground(), signal.Ignored(syscall.SIGINT))
 	if m == relayed {
-		return relay(path, argv, std, opt.Output != "", opt.Pidfile, pidfile)
+		return relay(path, argv, std, opt.Output != "", pf)
 	}
 	return execInPlace(path, argv, std, m == execNewSession)
+}
+
+// lockPidfile takes the pidfile's lock, refusing what the pidfile policy
+// refuses, a pidfile another gnohup holds, and the output file: a pidfile is
+// never another file's content.
+func lockPidfile(path, output string) (*pidfile.File, error) {
+	if output != "" && sameFile(path, output) {
+		return nil, fmt.Errorf("the output file %s is the pidfile %s", output, path)
+	}
+	pf, err := pidfile.Lock(path, 0o644)
+	var le *pidfile.LockedError
+	if errors.As(err, &le) && !le.ReadLocked {
+		return nil, fmt.Errorf("pidfile %s is in use by %s (another gnohup?)", path, process.Describe(le.Holders, le.Hidden))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pidfile: %w", err)
+	}
+	return pf, nil
 }
 
 // mode is how gnohup starts the command.
@@ -222,10 +248,10 @@ func execInPlace(path string, argv []string, std [3]*os.File, newSession bool) e
 // and relays signals to it until it exits. With letGo, the relay itself
 // then moves its own descriptors 0-2 to std as well, so that it holds
 // nothing of the caller's (an ssh session's pipes) while it waits; anything
-// it says after that goes to the output file. If pending is not nil, it is
-// committed with the command's PID once it runs, as the file path, which is
-// removed when the command exits.
-func relay(path string, argv []string, std [3]*os.File, letGo bool, pidfile string, pending *fdio.AtomicFile) error {
+// it says after that goes to the output file. If pf (a locked pidfile) is
+// not nil, the command's PID is written to it once the command runs, and it
+// is removed when the command exits.
+func relay(path string, argv []string, std [3]*os.File, letGo bool, pf *pidfile.File) error {
 	cmd := &exec.Cmd{Path: path, Args: argv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	if std[0] != nil {
 		cmd.Stdin = std[0]
@@ -239,9 +265,9 @@ func relay(path string, argv []string, std [3]*os.File, letGo bool, pidfile stri
 	r := session.Relay{Forward: forwarded(), Ignore: []os.Signal{syscall.SIGHUP}}
 	written := 0
 	r.Started = func(pid int) error {
-		if pending != nil {
-			if err := pending.Commit([]byte(strconv.Itoa(pid) + "\n")); err != nil {
-				return fmt.Errorf("write pidfile: %w", err)
+		if pf != nil {
+			if err := pf.WritePID(pid); err != nil {
+				return fmt.Errorf("write the pidfile: %w", err)
 			}
 			written = pid
 		}
@@ -252,13 +278,10 @@ func relay(path string, argv []string, std [3]*os.File, letGo bool, pidfile stri
 		}
 		return nil
 	}
-	if pending != nil {
+	if pf != nil {
 		defer func() {
-			if written == 0 {
-				pending.Abort()
-				return
-			}
-			removePidfile(pidfile, written)
+			_ = pf.Remove(written, pf) // refused if someone else wrote it meanwhile: theirs, then
+			pf.Close()
 		}()
 	}
 	err := r.Run(cmd)
@@ -267,14 +290,6 @@ func relay(path string, argv []string, std [3]*os.File, letGo bool, pidfile stri
 		return runFailed(argv[0], err)
 	}
 	return err
-}
-
-// removePidfile removes the pidfile if it still names pid: another gnohup
-// may have taken the name over since.
-func removePidfile(path string, pid int) {
-	if now, err := fdio.ReadPID(path); err == nil && now == pid {
-		_ = os.Remove(path) // best effort: a leftover is the worst outcome
-	}
 }
 
 // takeOver points this process's own descriptors 0-2 at std.
@@ -300,4 +315,17 @@ func closeAll(std [3]*os.File) {
 			f.Close()
 		}
 	}
+}
+
+// sameFile reports whether two paths name one file: the same inode if it
+// exists, the same absolute path if not yet.
+func sameFile(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(sa, sb)
+	}
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && absA == absB
 }

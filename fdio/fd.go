@@ -125,3 +125,11 @@ func IgnoringEINTR2[T any](fn func() (T, error)) (T, error) {
 func IsSymlinkRefused(err error) bool {
 	return errors.Is(err, unix.ELOOP) || (runtime.GOOS == "freebsd" && errors.Is(err, unix.EMLINK))
 }
+
+// SetBlocking clears O_NONBLOCK on f's open file description: a file opened
+// without blocking (so that a FIFO with no reader could not hang the open)
+// is then written to as any other.
+func SetBlocking(f *os.File) error {
+	fd := int(f.Fd()) // Fd makes f blocking for Go too
+	return os.NewSyscallError("fcntl", IgnoringEINTR(func() error { return unix.SetNonblock(fd, false) }))
+}

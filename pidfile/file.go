@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"time"
 
 	"github.com/gdetach/gdetach/fdio"
 	"golang.org/x/sys/unix"
@@ -69,6 +70,10 @@ func Open(path string) (*File, error) {
 	}
 	return newFile(path, f, false)
 }
+
+// Adopt wraps f, a pidfile or lock file opened by another process and
+// passed on (a descriptor inherited), after the same checks as Open.
+func Adopt(f *os.File) (*File, error) { return newFile(f.Name(), f, false) }
 
 // precheck refuses, without opening it, a path that names something opening
 // could disturb: a device (opening a tape rewinds it) or a FIFO.
@@ -154,6 +159,24 @@ func (p *File) Created() bool { return p.created }
 // another process.
 func (p *File) OSFile() *os.File { return p.f }
 
+// ModTime is when the file was last written, from its descriptor.
+func (p *File) ModTime() (time.Time, error) {
+	st, err := p.f.Stat()
+	if err != nil {
+		return time.Time{}, err
+	}
+	return st.ModTime(), nil
+}
+
+// Owner is the user that owns the file.
+func (p *File) Owner() (int, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(p.f.Fd()), &st); err != nil {
+		return 0, &os.PathError{Op: "fstat", Path: p.path, Err: err}
+	}
+	return int(st.Uid), nil
+}
+
 // Chown hands the file to uid and gid, through the descriptor.
 func (p *File) Chown(uid, gid int) error { return p.f.Chown(uid, gid) }
 
@@ -187,17 +210,21 @@ func (p *File) ReadPID() (int, error) {
 	return pid, nil
 }
 
-// WritePID replaces the content with pid and a newline, in place: the file
-// is emptied, then written in one write and flushed to disk, so a reader sees
-// no PID or all of it.
-func (p *File) WritePID(pid int) error {
-	if err := p.f.Truncate(0); err != nil {
+// WritePID replaces the content with pid and a newline, as Write does.
+func (p *File) WritePID(pid int) error { return Write(p.f, pid) }
+
+// Write replaces the content of f, an open pidfile (a File's, passed to
+// another process), with pid and a newline, in place: the file is emptied,
+// then written in one write and flushed to disk, so a reader sees no PID or
+// all of it.
+func Write(f *os.File, pid int) error {
+	if err := f.Truncate(0); err != nil {
 		return err
 	}
-	if _, err := p.f.WriteAt(Format(pid), 0); err != nil {
+	if _, err := f.WriteAt(Format(pid), 0); err != nil {
 		return err
 	}
-	return p.f.Sync()
+	return f.Sync()
 }
 
 // NamesThis reports whether the path still names this file: it has not

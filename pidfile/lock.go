@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/gdetach/gdetach/process"
 )
 
 // A LockedError says that another process holds the lock, and who.
@@ -23,31 +25,7 @@ func (e *LockedError) Error() string {
 	if e.ReadLocked {
 		return fmt.Sprintf("%s is read-locked by another process (no gdetach command takes a read lock): it cannot be locked", e.Path)
 	}
-	return fmt.Sprintf("%s is locked by %s", e.Path, describeHolders(e.Holders, e.Hidden))
-}
-
-// describeHolders says who holds a lock, for messages.
-func describeHolders(pids []int, hidden bool) string {
-	switch {
-	case len(pids) == 0 && hidden:
-		return "a process this user cannot see"
-	case len(pids) == 0:
-		return "a process that could not be found"
-	}
-	s := "pid"
-	if len(pids) > 1 {
-		s = "pids"
-	}
-	for i, pid := range pids {
-		if i > 0 {
-			s += ","
-		}
-		s += fmt.Sprintf(" %d", pid)
-	}
-	if hidden {
-		s += " and processes this user cannot see"
-	}
-	return s
+	return fmt.Sprintf("%s is locked by %s", e.Path, process.Describe(e.Holders, e.Hidden))
 }
 
 // Lock opens path as Create does and takes its lock without waiting: the

@@ -2,6 +2,8 @@ package process
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -31,4 +33,30 @@ func WaitAll(hs []*Handle, d time.Duration) ([]*Handle, error) {
 		}
 	}
 	return left, nil
+}
+
+// Describe names processes for a message: "pid 12", "pids 12, 13"; hidden
+// adds that some could not be seen (another user's, or no /proc).
+func Describe(pids []int, hidden bool) string {
+	words := make([]string, len(pids))
+	for i, pid := range pids {
+		words[i] = strconv.Itoa(pid)
+	}
+	s := ""
+	switch len(pids) {
+	case 0:
+	case 1:
+		s = "pid " + words[0]
+	default:
+		s = "pids " + strings.Join(words, ", ")
+	}
+	switch {
+	case hidden && s == "":
+		return "processes this user cannot see"
+	case hidden:
+		return s + " and processes this user cannot see"
+	case s == "":
+		return "no process found"
+	}
+	return s
 }

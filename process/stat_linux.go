@@ -84,16 +84,22 @@ func SinceBoot(t time.Time) time.Duration {
 	return time.Duration(ts.Nano()) - time.Since(t)
 }
 
-// StartedBy reports whether process pid started no later than t: whether it
-// can be the process that was running when a file of modification time t
-// was written, rather than a later one that reused its PID. Without /proc
-// it cannot tell, and says so with an error.
+// fileClockLag is how far a file's modification time may lag behind the
+// moment of the write: the kernel stamps files from a coarse clock, one
+// jiffy (up to 10ms) behind.
+const fileClockLag = 20 * time.Millisecond
+
+// StartedBy reports whether process pid started no later than t, a file's
+// modification time: whether it can be the process that was running when
+// the file was written, rather than a later one that reused its PID (which
+// would have to come round within fileClockLag). Without /proc it cannot
+// tell, and says so with an error.
 func StartedBy(pid int, t time.Time) (bool, error) {
 	st, err := ReadStat(pid)
 	if err != nil {
 		return false, err
 	}
-	return st.Start <= SinceBoot(t), nil
+	return st.Start <= SinceBoot(t)+fileClockLag, nil
 }
 
 // Children lists the processes whose parent is pid. (The per-thread

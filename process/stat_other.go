@@ -28,3 +28,7 @@ func StartedBy(pid int, t time.Time) (bool, error) { return false, errors.ErrUns
 
 // Children needs Linux's /proc.
 func Children(pid int) ([]int, error) { return nil, errors.ErrUnsupported }
+
+// SinceBoot cannot be told without Linux's CLOCK_BOOTTIME; it is only
+// compared with what ReadStat would say.
+func SinceBoot(t time.Time) time.Duration { return 0 }

@@ -1,12 +1,10 @@
 package respawn
 
 import (
-	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"syscall"
 
+	"github.com/gdetach/gdetach/process"
 	"golang.org/x/sys/unix"
 )
 
@@ -29,7 +27,8 @@ func becomeSubreaper() error {
 // until none is left: their own children come back here as they die.
 func killDescendants() {
 	for {
-		for _, pid := range children() {
+		kids, _ := process.Children(os.Getpid())
+		for _, pid := range kids {
 			_ = unix.Kill(pid, unix.SIGKILL) // ours, and alive or a zombie: it cannot fail usefully
 		}
 		var ws syscall.WaitStatus
@@ -37,72 +36,6 @@ func killDescendants() {
 			return
 		}
 	}
-}
-
-// children lists this process's children, from /proc.
-func children() []int {
-	self := os.Getpid()
-	entries, _ := os.ReadDir("/proc")
-	var kids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if st, err := stat(pid); err == nil && st.ppid == self {
-			kids = append(kids, pid)
-		}
-	}
-	return kids
-}
-
-type procStat struct {
-	state byte
-	ppid  int
-}
-
-func stat(pid int) (procStat, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return procStat{}, err
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	ppid, _ := strconv.Atoi(f[1])
-	return procStat{state: f[0][0], ppid: ppid}, nil
-}
-
-// processRuns reports whether pid is a live process (not a zombie).
-func processRuns(pid int) bool {
-	st, err := stat(pid)
-	return err == nil && st.state != 'Z' && st.state != 'X'
-}
-
-// isOurChild reports whether pid is grespawn's child, so that the wait loop
-// will reap it.
-func isOurChild(pid int) bool {
-	st, err := stat(pid)
-	return err == nil && st.ppid == os.Getpid()
-}
-
-// watchExit sends pid on exited once the process has exited, through a
-// pidfd, which no recycled PID can fool.
-func watchExit(pid int, exited chan<- int) {
-	fd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		exited <- pid // gone already (ESRCH), or no pidfds: treat it as gone
-		return
-	}
-	go func() {
-		defer unix.Close(fd)
-		for {
-			_, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, -1)
-			if err != unix.EINTR {
-				break
-			}
-		}
-		exited <- pid
-	}()
 }
 
 // subreaper: every orphan of the command's tree comes back to grespawn.

@@ -6,9 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
-	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 func procAttr(pdeathsig syscall.Signal) *syscall.SysProcAttr {
@@ -37,23 +34,6 @@ func killDescendants() {
 			return
 		}
 	}
-}
-
-func processRuns(pid int) bool {
-	err := unix.Kill(pid, 0)
-	return err == nil || errors.Is(err, unix.EPERM)
-}
-
-func isOurChild(pid int) bool { return false }
-
-// watchExit polls, without pidfds: twice a second.
-func watchExit(pid int, exited chan<- int) {
-	go func() {
-		for processRuns(pid) {
-			time.Sleep(500 * time.Millisecond)
-		}
-		exited <- pid
-	}()
 }
 
 // subreaper: orphans of the command's tree go to init.

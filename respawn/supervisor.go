@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gdetach/gdetach/fdio"
+	"github.com/gdetach/gdetach/process"
 	"github.com/gdetach/gdetach/session"
 )
 
@@ -73,7 +73,8 @@ type Supervisor struct {
 type child struct {
 	pid, pgid int
 	started   time.Time
-	launcher  bool // with Pidfile: the process expected to daemonize and exit 0
+	launcher  bool          // with Pidfile: the process expected to daemonize and exit 0
+	bootStart time.Duration // when it started, as time since boot: its daemon cannot be older
 }
 
 // A supervision is the state of one call to Run.
@@ -98,12 +99,14 @@ type supervision struct {
 	done       bool
 	status     int
 
-	backoff   *time.Timer  // until the next run
-	killer    *time.Timer  // until SIGKILL, after a stop was asked
-	debounce  *time.Timer  // until a watched change restarts the command
-	follow    *time.Ticker // while waiting for the pidfile to name the daemon
-	followEnd time.Time
-	followed  chan int // followed daemons, not ours to reap, that exited
+	backoff     *time.Timer  // until the next run
+	killer      *time.Timer  // until SIGKILL, after a stop was asked
+	debounce    *time.Timer  // until a watched change restarts the command
+	follow      *time.Ticker // while waiting for the pidfile to name the daemon
+	followEnd   time.Time
+	followSince time.Duration // when the launcher started, as time since boot
+	followErr   error         // why the pidfile names no daemon yet
+	followed    chan int      // followed daemons, not ours to reap, that exited
 }
 
 // Run supervises until the policy gives up, the command ends for good, or
@@ -201,6 +204,7 @@ func (sv *supervision) start() error {
 		sv.captures = append(sv.captures, capt)
 	}
 	sv.runs++
+	bootStart := process.SinceBoot(time.Now())
 	started, err := session.Start(cmd)
 	if capt != nil {
 		capt.closeWriters()
@@ -218,7 +222,7 @@ func (sv *supervision) start() error {
 	}
 	pid := started.Process.Pid
 	_ = started.Process.Release() // reaped by the wait loop, not by os/exec
-	sv.child = &child{pid: pid, pgid: pid, started: time.Now(), launcher: s.Pidfile != ""}
+	sv.child = &child{pid: pid, pgid: pid, started: time.Now(), launcher: s.Pidfile != "", bootStart: bootStart}
 	sv.lastPgid = pid
 	sv.ev.printf("started %s (pid %d, %s)", sv.name, pid, sv.runCount())
 	sv.snapshot("running", 0)
@@ -282,7 +286,7 @@ func (sv *supervision) exited(ws syscall.WaitStatus, note string) {
 	sv.ev.printf("%s (pid %d) %s after %v", sv.name, c.pid, how, uptime)
 	if c.launcher && !sv.stopping && note == "" && ws.Exited() && ws.ExitStatus() == 0 {
 		// It daemonized, as it should: the daemon is the run to supervise.
-		sv.startFollowing()
+		sv.startFollowing(c.bootStart)
 		return
 	}
 	sv.last, sv.lastNote = ws, note
@@ -486,7 +490,8 @@ func (sv *supervision) watchRestart() {
 // process exited 0 after daemonizing. Until it names a running process there
 // is no child: a stop then ends grespawn, and the clean-up kills any daemon
 // that appears, re-parented to grespawn.
-func (sv *supervision) startFollowing() {
+func (sv *supervision) startFollowing(launched time.Duration) {
+	sv.followSince = launched
 	sv.follow = time.NewTicker(20 * time.Millisecond)
 	sv.followEnd = time.Now().Add(followTimeout)
 	sv.lookForDaemon()
@@ -497,9 +502,12 @@ func (sv *supervision) lookForDaemon() {
 	if sv.follow == nil {
 		return
 	}
-	pid, err := fdio.ReadPID(sv.s.Pidfile)
+	pid, err := readDaemonPID(sv.s.Pidfile, sv.followSince)
+	if err != nil {
+		sv.followErr = err
+	}
 	switch {
-	case err == nil && processRuns(pid):
+	case err == nil:
 		sv.follow.Stop()
 		sv.follow = nil
 		sv.child = &child{pid: pid, pgid: processGroup(pid), started: time.Now()}
@@ -512,7 +520,7 @@ func (sv *supervision) lookForDaemon() {
 	case time.Now().After(sv.followEnd):
 		sv.follow.Stop()
 		sv.follow = nil
-		sv.lastNote = fmt.Sprintf("left no running daemon in %s within %v", sv.s.Pidfile, followTimeout)
+		sv.lastNote = fmt.Sprintf("left no running daemon in %s within %v (%v)", sv.s.Pidfile, followTimeout, sv.followErr)
 		sv.ev.printf("%s %s", sv.name, sv.lastNote)
 		sv.decide(0) // no daemon ran: a failed start, as short as a run can be
 	}

@@ -187,7 +187,7 @@ func TestGdaemonizeCommandLine(t *testing.T) {
 		{name: "symlinked pidfile", args: func(dir string) []string {
 			os.Symlink(dir+"/elsewhere", dir+"/app.pid")
 			return []string{"-p", dir + "/app.pid", "sleep", "60"}
-		}, status: 125, stderrRE: "^gdaemonize: open lock file: DIR/app.pid is a symbolic link, which gdaemonize does not follow\n$"},
+		}, status: 125, stderrRE: "^gdaemonize: pidfile: DIR/app.pid is a symbolic link, not a regular file\n$"},
 		{name: "bad -E", args: args("-E", "NOEQUALS", "sleep", "60"), status: 125,
 			stderrRE: "^gdaemonize: invalid environment setting 'NOEQUALS': want NAME=VALUE\n$"},
 		{name: "bad --umask", args: args("--umask", "999", "sleep", "60"), status: 125,
@@ -199,7 +199,7 @@ func TestGdaemonizeCommandLine(t *testing.T) {
 		{name: "--status and --stop", args: func(dir string) []string { return []string{"--status", "--stop", "-p", dir + "/p"} }, status: 125,
 			stderrRE: "^gdaemonize: --status and --stop cannot be used together" + try + "$"},
 		{name: "--signal without --stop", args: args("--signal", "KILL", "sleep", "60"), status: 125,
-			stderrRE: "^gdaemonize: --signal goes with --stop" + try + "$"},
+			stderrRE: "^gdaemonize: --signal goes with --stop, or alone with --pidfile \\(a reload\\); not with a COMMAND" + try + "$"},
 		{name: "bad --signal", args: func(dir string) []string { return []string{"--stop", "-p", dir + "/p", "--signal", "BOGUS"} }, status: 125,
 			stderrRE: "^gdaemonize: invalid argument 'BOGUS' for '--signal': no signal named BOGUS" + try + "$"},
 		{name: "bad --timeout", args: func(dir string) []string { return []string{"--stop", "-p", dir + "/p", "--timeout", "soon"} }, status: 125,

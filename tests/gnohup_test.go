@@ -51,7 +51,7 @@ func TestGnohupCommandLine(t *testing.T) {
 		}, status: 125, stderr: "gnohup: --pidfile cannot be used with --keep-session\n" + try},
 		{name: "pidfile directory missing", args: func(dir string) []string {
 			return append([]string{"--pidfile", dir + "/missing/p", "-o", dir + "/nohup.out"}, helperArgs("exit", "0")...)
-		}, status: 125, stderrRE: `^gnohup: create pidfile: open DIR/missing/\.p\.[0-9]+: no such file or directory\n$`},
+		}, status: 125, stderr: "gnohup: pidfile: open DIR/missing/p: no such file or directory\n"},
 		{name: "-o names a symlink", args: func(dir string) []string {
 			os.Symlink(dir+"/elsewhere", dir+"/link")
 			return []string{"-o", dir + "/link", "true"}

@@ -1,0 +1,89 @@
+package daemonize
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// listenNotify opens the socket, with SO_PASSCRED: every message comes with
+// its sender's PID.
+func listenNotify(cred *credential) (n *notifySocket, err error) {
+	dir, err := os.MkdirTemp("", "gdaemonize-notify-")
+	if err != nil {
+		return nil, fmt.Errorf("notify socket: %w", err)
+	}
+	n = &notifySocket{dir: dir}
+	defer func() {
+		if err != nil {
+			n.close()
+		}
+	}()
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return n, fmt.Errorf("notify socket: %w", os.NewSyscallError("socket", err))
+	}
+	n.file = os.NewFile(uintptr(fd), "notify")
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
+		return n, fmt.Errorf("notify socket: %w", os.NewSyscallError("setsockopt(SO_PASSCRED)", err))
+	}
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: n.path()}); err != nil {
+		return n, fmt.Errorf("notify socket: %w", os.NewSyscallError("bind", err))
+	}
+	if cred != nil {
+		for _, p := range []string{dir, n.path()} {
+			if err := os.Chown(p, int(cred.UID), int(cred.GID)); err != nil {
+				return n, fmt.Errorf("notify socket: %w", err)
+			}
+		}
+	}
+	return n, nil
+}
+
+// readNotify reads datagrams from conn until it is closed, and sends those
+// from the daemon's tree (accepted reports that of a sender PID) on msgs.
+// Descriptors passed along (BARRIER=1's) are closed once read: that is the
+// answer a barrier waits for, every earlier message having been read.
+func readNotify(conn *net.UnixConn, accepted func(pid int) bool, msgs chan<- notifyMessage, done <-chan struct{}) {
+	buf := make([]byte, 4096)
+	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred)+unix.CmsgSpace(4*16))
+	for {
+		n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue // a truncated or refused datagram: the next one
+		}
+		m := notifyMessage{fields: map[string]string{}}
+		cmsgs, _ := unix.ParseSocketControlMessage(oob[:oobn])
+		for _, c := range cmsgs {
+			if cred, err := unix.ParseUnixCredentials(&c); err == nil {
+				m.pid = int(cred.Pid)
+			}
+			if fds, err := unix.ParseUnixRights(&c); err == nil {
+				for _, fd := range fds {
+					unix.Close(fd)
+				}
+			}
+		}
+		if m.pid == 0 || !accepted(m.pid) {
+			continue // not from the daemon's tree
+		}
+		for _, line := range bytes.Split(buf[:n], []byte("\n")) {
+			if k, v, ok := strings.Cut(string(line), "="); ok {
+				m.fields[k] = v
+			}
+		}
+		select {
+		case msgs <- m:
+		case <-done:
+			return
+		}
+	}
+}

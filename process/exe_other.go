@@ -1,0 +1,14 @@
+//go:build !linux
+
+package process
+
+import "errors"
+
+// SameProgram cannot tell without /proc.
+func SameProgram(pid int) bool { return false }
+
+// Owner needs /proc.
+func Owner(pid int) (int, error) { return 0, errors.ErrUnsupported }
+
+// InSession needs /proc.
+func InSession(sid int) ([]int, error) { return nil, errors.ErrUnsupported }
