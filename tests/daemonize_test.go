@@ -307,7 +307,8 @@ func TestGdaemonizeStatusAndStop(t *testing.T) {
 	waitGone(t, pid)
 }
 
-// The example init script, driven as init would drive it.
+// The example init script, driven as init would drive it, with LSB's
+// statuses; its daemon catches SIGHUP, which reload and force-reload send.
 func TestGdaemonizeInitScript(t *testing.T) {
 	dir := tempDir(t)
 	script, err := filepath.Abs("../docs/examples/init.d/gdetach-example")
@@ -315,24 +316,38 @@ func TestGdaemonizeInitScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	pidfile := filepath.Join(dir, "example.pid")
-	env := []string{"PIDFILE=" + pidfile, "LOGFILE=" + filepath.Join(dir, "example.log"), "DAEMON=sleep", "DAEMON_ARGS=600", "STOP_TIMEOUT=5s"}
+	daemon := helperArgs("sleep", dir, "--catch-hup")
+	env := []string{"PIDFILE=" + pidfile, "LOGFILE=" + filepath.Join(dir, "example.log"), "DAEMON=" + daemon[0],
+		"DAEMON_ARGS=" + strings.Join(daemon[1:], " "), "STOP_TIMEOUT=5s"}
 	action := func(verb string, want int) {
 		t.Helper()
 		if r := runWith(t, dir, runOptions{env: env}, "sh", script, verb); r.status != want {
 			t.Errorf("%s: status %d, want %d; output %q %q", verb, r.status, want, r.stdout, r.stderr)
 		}
 	}
+	hups := filepath.Join(dir, "hups")
 	action("status", 3)
+	action("reload", 7)       // LSB: not running
+	action("force-reload", 7) // the same
 	action("start", 0)
 	first := pidfilePID(t, pidfile)
+	readyPID(t, dir)
 	action("status", 0)
 	action("start", 0) // LSB: starting a running service succeeds
+	action("reload", 0)
+	waitAlive(t, first, "the reload's SIGHUP", func() bool { return countLines(hups) == 1 })
+	action("force-reload", 0)
+	waitAlive(t, first, "the force-reload's SIGHUP", func() bool { return countLines(hups) == 2 })
+	os.Remove(filepath.Join(dir, "pid"))
 	action("restart", 0)
 	second := pidfilePID(t, pidfile)
 	if second == first {
 		t.Error("restart kept the same process")
 	}
 	waitGone(t, first)
+	if ready := readyPID(t, dir); ready != second {
+		t.Errorf("the pidfile names %d, the daemon is %d", second, ready)
+	}
 	action("stop", 0)
 	waitGone(t, second)
 	action("status", 3)
