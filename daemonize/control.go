@@ -128,6 +128,10 @@ func Status(files Files) Report {
 		return Report{State: Unknown, PID: pid, Why: err.Error()}
 	case readLocked:
 		return Report{State: Unknown, PID: pid, Why: fmt.Sprintf("%s is read-locked by another process, which no gdaemonize does", lf.Path())}
+	case locked && !pidfile.NamesHolders:
+		// The lock is held, by whom cannot be told: the pidfile's word is all there is.
+		r.State, r.Holders = Running, []int{pid}
+		return r
 	case locked:
 		r.State = Running
 		r.Holders, r.Hidden = lf.Holders()

@@ -14,6 +14,10 @@ import (
 // LockKind names the lock the policy takes, for messages and man pages.
 const LockKind = "an open-file-description write lock (F_OFD_SETLK)"
 
+// NamesHolders is true where Holders can name the processes that hold a
+// lock (Linux's /proc).
+const NamesHolders = true
+
 // tryLock takes the write lock on the whole file without waiting.
 func (p *File) tryLock() error {
 	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0, Start: 0, Len: 0}

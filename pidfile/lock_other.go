@@ -15,6 +15,10 @@ import (
 // without OFD locks, flock(2), which any reader of the file can also take.
 const LockKind = "flock(2)"
 
+// NamesHolders is true where Holders can name the processes that hold a
+// lock; without /proc it cannot.
+const NamesHolders = false
+
 // tryLock takes the exclusive flock without waiting.
 func (p *File) tryLock() error {
 	err := fdio.IgnoringEINTR(func() error { return unix.Flock(int(p.f.Fd()), unix.LOCK_EX|unix.LOCK_NB) })
