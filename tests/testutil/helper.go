@@ -66,6 +66,16 @@ func RunHelperIfAsked() {
 func RunTests(m *testing.M) int {
 	// Race-enabled helpers and commands would otherwise wait a second at exit.
 	os.Setenv("GORACE", "atexit_sleep_ms=0")
+	// Under nohup, or in the background of a shell without job control,
+	// SIGHUP or SIGINT comes ignored, and every helper would inherit that:
+	// a test that kills one with SIGHUP would wait for ever. Catching them
+	// here (and dropping them) makes children start with the default action,
+	// as os/signal's TestNohup does.
+	for _, sig := range []os.Signal{syscall.SIGHUP, syscall.SIGINT} {
+		if signal.Ignored(sig) {
+			signal.Notify(make(chan os.Signal, 1), sig)
+		}
+	}
 	status := m.Run()
 	if helperCopy.dir != "" {
 		os.RemoveAll(helperCopy.dir)
