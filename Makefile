@@ -60,8 +60,10 @@ docs-check:
 		if [ -n "$$out" ]; then echo "$$page:"; echo "$$out"; exit 1; fi; \
 	done; echo "man pages render cleanly: $(MANPAGES)"
 
+# Fifty runs take far longer than go test's default 10-minute limit for the
+# binary; every wait inside still has its own deadline (testutil.Deadline).
 stress:
-	CGO_ENABLED=1 $(GO) test -race -count=50 ./tests/...
+	CGO_ENABLED=1 $(GO) test -race -count=50 -timeout 4h ./tests/...
 
 # Every func FuzzX in a *_test.go file, found anew each time, runs alone (go
 # test fuzzes one target at a time) for FUZZTIME; FUZZFLAGS is passed on, e.g.

@@ -17,16 +17,22 @@ func Scale() time.Duration {
 	return 1
 }
 
-// Deadline is when a test's waits give up: 90% of the way to the test
-// binary's deadline (os/signal's TestNohup keeps the same headroom), or two
-// minutes times Scale when go test has no -timeout.
+// Deadline is when a wait gives up: two minutes times Scale from now (no
+// single wait of these tests takes a fraction of that), or sooner, 90% of the
+// way to the test binary's deadline (os/signal's TestNohup keeps the same
+// headroom), so that a hang fails the test rather than the whole binary.
+// (With -count=50 the binary's deadline is far away: each wait still has
+// its own.)
 func Deadline(t testing.TB) time.Time {
+	end := time.Now().Add(2 * time.Minute * Scale())
 	if d, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
-		if end, ok := d.Deadline(); ok {
-			return time.Now().Add(time.Until(end) * 9 / 10)
+		if binary, ok := d.Deadline(); ok {
+			if headroom := time.Now().Add(time.Until(binary) * 9 / 10); headroom.Before(end) {
+				end = headroom
+			}
 		}
 	}
-	return time.Now().Add(2 * time.Minute * Scale())
+	return end
 }
 
 // WaitFor polls cond, with a pause growing to 50ms, until it holds; at the
