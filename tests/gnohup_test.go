@@ -5,9 +5,12 @@ package tests
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/gdetach/gdetach/tests/testutil"
 )
 
 const try = "Try 'gnohup --help' for more information.\n"
@@ -52,6 +55,20 @@ func TestGnohupCommandLine(t *testing.T) {
 		{name: "pidfile directory missing", args: func(dir string) []string {
 			return append([]string{"--pidfile", dir + "/missing/p", "-o", dir + "/nohup.out"}, helperArgs("exit", "0")...)
 		}, status: 125, stderr: "gnohup: pidfile: open DIR/missing/p: no such file or directory\n"},
+		{name: "the pidfile is the output file", args: func(dir string) []string {
+			return []string{"-o", dir + "/same", "--pidfile", dir + "/same", "true"}
+		}, status: 125, stderr: "gnohup: the output file DIR/same is the pidfile DIR/same\n"},
+		{name: "the pidfile is a device", args: args("--pidfile", "/dev/null", "true"),
+			status: 125, stderr: "gnohup: pidfile: /dev/null is a device, not a regular file\n"},
+		{name: "the pidfile is not one", args: func(dir string) []string {
+			os.WriteFile(dir+"/app.conf", []byte("keep = me\n"), 0o644)
+			return []string{"--pidfile", dir + "/app.conf", "true"}
+		}, status: 125, stderr: "gnohup: pidfile: DIR/app.conf: not a pidfile: it does not hold a PID\n",
+			after: func(t *testing.T, dir string) {
+				if got := readFile(t, dir+"/app.conf"); got != "keep = me\n" {
+					t.Errorf("the file named as the pidfile now holds %q", got)
+				}
+			}},
 		{name: "-o names a symlink", args: func(dir string) []string {
 			os.Symlink(dir+"/elsewhere", dir+"/link")
 			return []string{"-o", dir + "/link", "true"}
@@ -68,11 +85,35 @@ func TestGnohupCommandLine(t *testing.T) {
 		}, stdoutRE: "^from sh: arg\n$"},
 	}
 	for i := range cases {
-		if cases[i].status >= 125 {
-			cases[i].after = noOutputFile
+		if after := cases[i].after; cases[i].status >= 125 {
+			cases[i].after = func(t *testing.T, dir string) {
+				noOutputFile(t, dir)
+				if after != nil {
+					after(t, dir)
+				}
+			}
 		}
 	}
 	runCLI(t, "gnohup", cases)
+}
+
+// A pidfile another gnohup holds (its relay keeps the lock while its
+// command runs) is refused, naming that relay, and left as it is.
+func TestGnohupPidfileInUse(t *testing.T) {
+	dir := tempDir(t)
+	pidfile := filepath.Join(dir, "app.pid")
+	first := exec.Command("gnohup", append([]string{"-o", filepath.Join(dir, "out.log"), "--pidfile", pidfile}, helperArgs("sleep", dir)...)...)
+	startBackground(t, first, nil)
+	pid := readyPID(t, dir, testutil.Watch(t, first.Process.Pid))
+	killAtCleanup(t, pid)
+	waitAlive(t, pid, "the pidfile", func() bool { n, err := testutil.ReadPIDFile(pidfile); return err == nil && n == pid })
+	r := runWith(t, dir, runOptions{}, "gnohup", "--pidfile", pidfile, "true")
+	if want := fmt.Sprintf("gnohup: pidfile %s is in use by pid %d (another gnohup?)\n", pidfile, first.Process.Pid); r.status != 125 || r.stderr != want {
+		t.Errorf("second gnohup: status %d, stderr %q; want 125 and %q", r.status, r.stderr, want)
+	}
+	if n, _ := testutil.ReadPIDFile(pidfile); n != pid {
+		t.Errorf("the pidfile now holds %d, want %d", n, pid)
+	}
 }
 
 // Every combination of terminals on fds 0-2: coreutils' redirections and

@@ -379,6 +379,25 @@ func TestGrespawnFollowsPidfile(t *testing.T) {
 	})
 }
 
+// A stale pidfile naming a live process that is not the run's daemon (its
+// PID reused: this test process stands for it) is not followed.
+func TestGrespawnIgnoresStalePidfile(t *testing.T) {
+	dir := tempDir(t)
+	pidfile := filepath.Join(dir, "app.pid")
+	if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A launcher that exits 0 and writes no pidfile: only the stale one is there.
+	g := startGrespawn(t, dir, "--restart", "never", "--pidfile", pidfile, "--", "true")
+	if status := g.wait(); status != 1 {
+		t.Errorf("status %d, want 1: no daemon ran", status)
+	}
+	want := fmt.Sprintf("(pid %d started before this run: a stale pidfile)", os.Getpid())
+	if strings.Contains(g.messages(), "following") || !strings.Contains(g.messages(), want) {
+		t.Errorf("grespawn's messages:\n%s\nwant no following, and %q", g.messages(), want)
+	}
+}
+
 // Output captured at full speed, with small rotations and across restarts:
 // every line exactly once, whole and in order.
 func TestGrespawnLog(t *testing.T) {
