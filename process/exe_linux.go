@@ -26,14 +26,3 @@ func Owner(pid int) (int, error) {
 	}
 	return int(st.Uid), nil
 }
-
-// InSession lists the processes of session sid.
-func InSession(sid int) ([]int, error) {
-	var pids []int
-	err := eachProcess(func(pid int) {
-		if st, err := ReadStat(pid); err == nil && st.SID == sid {
-			pids = append(pids, pid)
-		}
-	})
-	return pids, err
-}

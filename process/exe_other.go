@@ -9,6 +9,3 @@ func SameProgram(pid int) bool { return false }
 
 // Owner needs /proc.
 func Owner(pid int) (int, error) { return 0, errors.ErrUnsupported }
-
-// InSession needs /proc.
-func InSession(sid int) ([]int, error) { return nil, errors.ErrUnsupported }

@@ -106,30 +106,34 @@ func StartedBy(pid int, t time.Time) (bool, error) {
 // /proc/PID/task/TID/children would miss those a Go program forked from
 // another thread.)
 func Children(pid int) ([]int, error) {
-	var kids []int
-	err := eachProcess(func(child int) {
-		if st, err := ReadStat(child); err == nil && st.PPID == pid {
-			kids = append(kids, child)
-		}
-	})
-	return kids, err
+	return find(func(st Stat) bool { return st.PPID == pid })
 }
 
-// eachProcess calls f with the PID of every process in /proc.
-func eachProcess(f func(pid int)) error {
+// InSession lists the processes of session sid.
+func InSession(sid int) ([]int, error) {
+	return find(func(st Stat) bool { return st.SID == sid })
+}
+
+// find lists the processes in /proc whose stat satisfies pred.
+func find(pred func(Stat) bool) ([]int, error) {
 	d, err := os.Open("/proc")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer d.Close()
 	names, err := d.Readdirnames(-1)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var pids []int
 	for _, name := range names {
-		if pid, err := strconv.Atoi(name); err == nil && pid > 0 {
-			f(pid)
+		pid, err := strconv.Atoi(name)
+		if err != nil || pid <= 0 {
+			continue
+		}
+		if st, err := ReadStat(pid); err == nil && pred(st) {
+			pids = append(pids, pid)
 		}
 	}
-	return nil
+	return pids, nil
 }

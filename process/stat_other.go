@@ -32,3 +32,6 @@ func Children(pid int) ([]int, error) { return nil, errors.ErrUnsupported }
 // SinceBoot cannot be told without Linux's CLOCK_BOOTTIME; it is only
 // compared with what ReadStat would say.
 func SinceBoot(t time.Time) time.Duration { return 0 }
+
+// InSession needs /proc.
+func InSession(sid int) ([]int, error) { return nil, errors.ErrUnsupported }
