@@ -88,7 +88,7 @@ func relayFootprint(b *strings.Builder, bin string) error {
 	fmt.Fprintf(b, "| relay resident memory (VmRSS) | %d KiB (%.2f MiB) | ≤ 3 MiB |\n", rss, float64(rss)/1024)
 	fmt.Fprintf(b, "| … of which anonymous (heap, stacks) | %d KiB | |\n", anon)
 	fmt.Fprintf(b, "| … of which file-backed (gnohup's own code, shared by every gnohup) | %d KiB | |\n", file)
-	fmt.Fprintf(b, "| relay CPU over %v of waiting | %d clock ticks (1 tick = 10 ms) | 0 |\n", wait, after.UTime+after.STime-before.UTime-before.STime)
+	fmt.Fprintf(b, "| relay CPU over %v of waiting | %d clock ticks (1 tick = 10 ms) | 0 |\n", wait, (after.UTime+after.STime-before.UTime-before.STime)/(10*time.Millisecond))
 	fmt.Fprintf(b, "| `sleep` itself, for scale | %d KiB | |\n\n", childRSS)
 	return nil
 }

@@ -7,36 +7,15 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/gdetach/gdetach/process"
 )
 
-// A Stat is what /proc/PID/stat says about a process.
-type Stat struct {
-	State                  byte // R, S, T (stopped), Z (zombie), …
-	PPID, PGRP, SID, TTYNr int  // TTYNr is 0 without a controlling terminal
-	UTime, STime           int  // CPU time in clock ticks
-}
+// A Stat is what /proc/PID/stat says about a process (process.Stat).
+type Stat = process.Stat
 
-// ReadStat parses /proc/PID/stat.
-func ReadStat(pid int) (Stat, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return Stat{}, err
-	}
-	s := string(b)
-	// The command name may hold spaces and parentheses: fields start after the last ')'.
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	if len(f) < 13 {
-		return Stat{}, fmt.Errorf("/proc/%d/stat: too few fields", pid)
-	}
-	var st Stat
-	st.State = f[0][0]
-	for i, p := range []*int{&st.PPID, &st.PGRP, &st.SID, &st.TTYNr} {
-		*p, _ = strconv.Atoi(f[1+i])
-	}
-	st.UTime, _ = strconv.Atoi(f[11])
-	st.STime, _ = strconv.Atoi(f[12])
-	return st, nil
-}
+// ReadStat parses /proc/PID/stat (process.ReadStat).
+func ReadStat(pid int) (Stat, error) { return process.ReadStat(pid) }
 
 // StatusField returns the value of a "Name: value" line of /proc/PID/status.
 func StatusField(pid int, name string) (string, error) {
@@ -75,26 +54,8 @@ func StatusKB(pid int, name string) (int64, error) {
 	return strconv.ParseInt(strings.TrimSuffix(v, " kB"), 10, 64)
 }
 
-// Children lists the processes whose parent is pid. (The per-thread
-// /proc/PID/task/TID/children would miss those a Go program forked from
-// another thread.)
-func Children(pid int) ([]int, error) {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil, err
-	}
-	var kids []int
-	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if st, err := ReadStat(child); err == nil && st.PPID == pid {
-			kids = append(kids, child)
-		}
-	}
-	return kids, nil
-}
+// Children lists the processes whose parent is pid (process.Children).
+func Children(pid int) ([]int, error) { return process.Children(pid) }
 
 // ReadPIDFile reads a file holding one PID and a newline.
 func ReadPIDFile(path string) (int, error) {

@@ -75,7 +75,7 @@ func TestReadStatOfStoppedChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Stat{State: 'T', PPID: os.Getpid(), PGRP: cmd.Process.Pid, SID: self.SID, TTYNr: self.TTYNr}
-	st.UTime, st.STime = 0, 0 // whatever it used before the stop
+	st.UTime, st.STime, st.Start = 0, 0, 0 // whatever it used before the stop, and when it started
 	if st != want {
 		t.Errorf("stat %+v, want %+v", st, want)
 	}
