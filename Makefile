@@ -68,14 +68,17 @@ stress:
 # Every func FuzzX in a *_test.go file, found anew each time, runs alone (go
 # test fuzzes one target at a time) for FUZZTIME; FUZZFLAGS is passed on, e.g.
 # FUZZFLAGS=-parallel=1 to leave the other CPUs free. A failing input is kept
-# under the package's testdata/fuzz/FuzzX/, where go test then replays it.
+# under the package's testdata/fuzz/FuzzX/, where go test then replays it. A
+# failure does not stop the others; the targets that failed are listed last.
 fuzz:
-	@set -e; for file in $$(grep -rl --include='*_test.go' --exclude-dir=testdata -E '^func Fuzz[A-Za-z0-9_]*\(' . | sort); do \
+	@failed=; for file in $$(grep -rl --include='*_test.go' --exclude-dir=testdata -E '^func Fuzz[A-Za-z0-9_]*\(' . | sort); do \
 		for target in $$(sed -n -E 's/^func (Fuzz[A-Za-z0-9_]*)\(.*/\1/p' "$$file"); do \
-			echo "$(GO) test -run='^\$$' -fuzz='^$$target\$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) $$(dirname "$$file")"; \
-			$(GO) test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) $(FUZZFLAGS) "$$(dirname "$$file")"; \
+			pkg=$$(dirname "$$file"); \
+			echo "$(GO) test -run='^\$$' -fuzz='^$$target\$$' -fuzztime=$(FUZZTIME) $(FUZZFLAGS) $$pkg"; \
+			$(GO) test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) $(FUZZFLAGS) "$$pkg" || failed="$$failed $$pkg:$$target"; \
 		done; \
-	done
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz targets that failed:$$failed"; exit 1; fi
 
 clean:
 	rm -rf bin
