@@ -1,4 +1,4 @@
-package fdio
+package fdio_test
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gdetach/gdetach/fdio"
 	"github.com/gdetach/gdetach/tests/testutil"
 	"golang.org/x/sys/unix"
 )
@@ -35,7 +36,7 @@ func closeInheritedAndExec(args []string) int {
 		fds = append(fds, strconv.Itoa(fd))
 	}
 	keep, _ := strconv.Atoi(fds[1])
-	if err := CloseOnExecFrom(3, keep); err != nil {
+	if err := fdio.CloseOnExecFrom(3, keep); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 3
 	}
@@ -51,7 +52,7 @@ func reportOpen(fds []string) int {
 	for _, s := range fds {
 		fd, _ := strconv.Atoi(s)
 		state := "closed"
-		if IsOpen(fd) {
+		if fdio.IsOpen(fd) {
 			state = "open"
 		}
 		fmt.Printf("%d=%s\n", fd, state)

@@ -107,6 +107,29 @@ func FuzzOctalMode(f *testing.F) {
 }
 
 // fuzzSignalNames maps each signal's name without SIG to its number.
+// fuzzRealTime is the specification of a real-time signal's number: from
+// RTMIN to RTMAX, where the system has them.
+func fuzzRealTime(n int) bool { return rtMin != 0 && rtMin <= n && n <= rtMax }
+
+// fuzzRealTimeName is the specification of a real-time signal's name,
+// upper case and without SIG: RTMIN or RTMAX alone, RTMIN+K or RTMAX-K with K
+// up to three decimal digits, naming a signal from RTMIN to RTMAX.
+func fuzzRealTimeName(name string) (int, bool) {
+	m := regexp.MustCompile(`^RT(MIN|MAX)(?:([+-])([0-9]{1,3}))?$`).FindStringSubmatch(name)
+	if m == nil || (m[2] == "+" && m[1] == "MAX") || (m[2] == "-" && m[1] == "MIN") {
+		return 0, false
+	}
+	n := rtMin
+	if m[1] == "MAX" {
+		n = rtMax
+	}
+	k, _ := strconv.Atoi(m[3])
+	if m[2] == "-" {
+		k = -k
+	}
+	return n + k, fuzzRealTime(n + k)
+}
+
 func fuzzSignalNames() map[string]syscall.Signal {
 	names := map[string]syscall.Signal{}
 	for n := syscall.Signal(1); n < 256; n++ {
@@ -132,7 +155,9 @@ func fuzzASCIIUpper(s string) string {
 func FuzzSignal(f *testing.F) {
 	fuzzSeeds(f, "TERM", "term", "SIGTERM", "sigterm", "SigHup", "9", "15", "usr1", "SIGUSR2", "kill", "31", "0009",
 		"0", "0000", "-9", "+9", "999", "32", "64", "4294967311", "SIG", "sig", "SIGSIGTERM", "TERMINATE", "SIG TERM",
-		" TERM", "TERM\n", "TERM\x00", "rtmin", "IOT", "CLD", "ſigterm", "ınt", "sıgkill", "ＴＥＲＭ")
+		" TERM", "TERM\n", "TERM\x00", "rtmin", "IOT", "CLD", "ſigterm", "ınt", "sıgkill", "ＴＥＲＭ",
+		"RTMIN+3", "sigrtmax-2", "RTMAX", "RTMIN+30", "RTMIN+31", "RTMIN-1", "RTMAX+1", "RTMIN+", "RTMIN+03", "RTMIN+-1",
+		"RTMIN+ 3", "33", "34", "65", "SIGSIGRTMIN", "RTMIN+99999999999999999999")
 	names := fuzzSignalNames()
 	f.Fuzz(func(t *testing.T, s string) {
 		const before = Signal(syscall.SIGWINCH)
@@ -141,7 +166,7 @@ func FuzzSignal(f *testing.F) {
 		var want syscall.Signal
 		var why string
 		if fuzzAllDigits(s) {
-			if n, ok := fuzzDecimal(s, 255); ok && n > 0 && unix.SignalName(syscall.Signal(n)) != "" {
+			if n, ok := fuzzDecimal(s, 255); ok && n > 0 && (unix.SignalName(syscall.Signal(n)) != "" || fuzzRealTime(int(n))) {
 				want = syscall.Signal(n)
 			}
 			why = "no signal "
@@ -151,6 +176,8 @@ func FuzzSignal(f *testing.F) {
 				want = n
 			} else if n, ok := names[strings.TrimPrefix(up, "SIG")]; ok && strings.HasPrefix(up, "SIG") {
 				want = n
+			} else if n, ok := fuzzRealTimeName(strings.TrimPrefix(up, "SIG")); ok {
+				want = syscall.Signal(n)
 			}
 			why = "no signal named "
 		}

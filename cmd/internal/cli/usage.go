@@ -29,15 +29,15 @@ func gnuParseMessage(err error) string {
 	case errors.As(err, &notExist) && notExist.GetSpecifiedShortnames() != "":
 		return fmt.Sprintf("invalid option -- '%s'", notExist.GetSpecifiedName())
 	case errors.As(err, &notExist):
-		return fmt.Sprintf("unrecognized option '--%s'", notExist.GetSpecifiedName())
+		return fmt.Sprintf("unrecognized option '--%s'", quote(notExist.GetSpecifiedName()))
 	case errors.As(err, &needsValue) && needsValue.GetSpecifiedShortnames() != "":
 		return fmt.Sprintf("option requires an argument -- '%s'", needsValue.GetSpecifiedName())
 	case errors.As(err, &needsValue):
 		return fmt.Sprintf("option '--%s' requires an argument", needsValue.GetSpecifiedName())
 	case errors.As(err, &invalid):
-		return fmt.Sprintf("invalid argument '%s' for '--%s': %v", invalid.GetValue(), invalid.GetFlag().Name, errors.Unwrap(invalid))
+		return fmt.Sprintf("invalid argument '%s' for '--%s': %v", quote(invalid.GetValue()), invalid.GetFlag().Name, errors.Unwrap(invalid))
 	case errors.As(err, &syntax):
-		return fmt.Sprintf("unrecognized option '%s'", syntax.GetSpecifiedFlag())
+		return fmt.Sprintf("unrecognized option '%s'", quote(syntax.GetSpecifiedFlag()))
 	}
 	return err.Error()
 }

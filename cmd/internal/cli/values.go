@@ -32,34 +32,87 @@ func (m *OctalMode) Set(s string) error {
 func (m *OctalMode) Type() string { return "mode" }
 
 // A Signal is a signal option: a name with or without SIG (TERM, SIGTERM,
-// any case) or a number.
+// any ASCII case), a real-time signal (RTMIN, RTMIN+3, RTMAX-1, SIGRTMAX), or
+// a number: a named signal's, or a real-time signal's, from RTMIN to RTMAX.
+// On Linux RTMIN is 34, as the C library and kill(1) number it (the kernel's
+// 32 and 33 belong to the C library's threads), and RTMAX is 64.
 type Signal syscall.Signal
 
-// String prints the signal's name, as kill -l does.
+// String prints the signal's name, as kill -l does: TERM, RTMIN+3, RTMAX-2.
 func (s *Signal) String() string {
-	return strings.TrimPrefix(unix.SignalName(syscall.Signal(*s)), "SIG")
+	n := int(*s)
+	if name := unix.SignalName(syscall.Signal(n)); name != "" {
+		return strings.TrimPrefix(name, "SIG")
+	}
+	switch {
+	case rtMin == 0 || n < rtMin || n > rtMax:
+		return strconv.Itoa(n)
+	case n == rtMin:
+		return "RTMIN"
+	case n == rtMax:
+		return "RTMAX"
+	case n-rtMin <= (rtMax-rtMin)/2:
+		return "RTMIN+" + strconv.Itoa(n-rtMin)
+	}
+	return "RTMAX-" + strconv.Itoa(rtMax-n)
 }
 
 // Set parses a signal name or number.
 func (s *Signal) Set(v string) error {
 	if isDigits(v) {
 		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 || unix.SignalName(syscall.Signal(n)) == "" {
+		if err != nil || n <= 0 || (unix.SignalName(syscall.Signal(n)) == "" && !isRealTime(n)) {
 			return fmt.Errorf("no signal %s", v)
 		}
 		*s = Signal(n)
 		return nil
 	}
-	name := asciiUpper(v)
-	if !strings.HasPrefix(name, "SIG") {
-		name = "SIG" + name
+	name := strings.TrimPrefix(asciiUpper(v), "SIG")
+	if n, ok := realTime(name); ok {
+		*s = Signal(n)
+		return nil
 	}
-	n := unix.SignalNum(name)
-	if n == 0 {
+	n := unix.SignalNum("SIG" + name)
+	if n == 0 || name == "" || strings.HasPrefix(name, "SIG") {
 		return fmt.Errorf("no signal named %s", quote(v))
 	}
 	*s = Signal(n)
 	return nil
+}
+
+// isRealTime reports whether n is a real-time signal of this system.
+func isRealTime(n int) bool { return rtMin > 0 && n >= rtMin && n <= rtMax }
+
+// realTime parses the name of a real-time signal (without SIG, upper case):
+// RTMIN, RTMIN+N, RTMAX, RTMAX-N.
+func realTime(name string) (int, bool) {
+	if rtMin == 0 {
+		return 0, false
+	}
+	for _, f := range []struct {
+		prefix string
+		base   int
+		sign   int
+	}{{"RTMIN", rtMin, 1}, {"RTMAX", rtMax, -1}} {
+		rest, ok := strings.CutPrefix(name, f.prefix)
+		if !ok {
+			continue
+		}
+		if rest == "" {
+			return f.base, true
+		}
+		op := map[int]string{1: "+", -1: "-"}[f.sign]
+		digits, ok := strings.CutPrefix(rest, op)
+		if !ok || !isDigits(digits) || len(digits) > 3 {
+			return 0, false
+		}
+		k, _ := strconv.Atoi(digits)
+		if n := f.base + f.sign*k; isRealTime(n) {
+			return n, true
+		}
+		return 0, false
+	}
+	return 0, false
 }
 
 // Type names the value in --help.

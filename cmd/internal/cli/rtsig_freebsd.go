@@ -1,0 +1,4 @@
+package cli
+
+// The real-time signals of FreeBSD (SIGRTMIN, SIGRTMAX).
+const rtMin, rtMax = 65, 126
