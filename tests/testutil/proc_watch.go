@@ -1,29 +1,35 @@
 package testutil
 
 import (
+	"errors"
 	"fmt"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gdetach/gdetach/process"
 )
 
 // A Proc is a process a test watches: its exit is seen at once (through a
-// pidfd on Linux), and a signal sent through it never reaches another
-// process that has reused its PID.
+// pidfd on Linux: a process.Handle), and a signal sent through it never
+// reaches another process that has reused its PID.
 type Proc struct {
 	PID int
-	h   procHandle
+	h   *process.Handle // nil: the process had gone when it was watched
 }
 
 // Watch starts watching pid until the end of the test. A process already
 // gone is a Proc that has exited.
 func Watch(t testing.TB, pid int) *Proc {
 	t.Helper()
-	h, err := openProc(pid)
+	h, err := process.Open(pid)
+	if errors.Is(err, process.ErrGone) {
+		return &Proc{PID: pid}
+	}
 	if err != nil {
 		t.Fatalf("watch process %d: %v", pid, err)
 	}
-	t.Cleanup(h.close)
+	t.Cleanup(func() { h.Close() })
 	return &Proc{PID: pid, h: h}
 }
 
@@ -31,7 +37,10 @@ func Watch(t testing.TB, pid int) *Proc {
 // waiting at most d for it.
 func (p *Proc) Exited(t testing.TB, d time.Duration) bool {
 	t.Helper()
-	gone, err := p.h.wait(d)
+	if p.h == nil {
+		return true
+	}
+	gone, err := p.h.Wait(max(d, 0))
 	if err != nil {
 		t.Fatalf("wait for process %d: %v", p.PID, err)
 	}
@@ -48,8 +57,13 @@ func (p *Proc) WaitExit(t testing.TB) {
 	}
 }
 
-// Signal sends sig to the process; ESRCH once it has exited.
-func (p *Proc) Signal(sig syscall.Signal) error { return p.h.signal(sig) }
+// Signal sends sig to the process; process.ErrGone once it has exited.
+func (p *Proc) Signal(sig syscall.Signal) error {
+	if p.h == nil {
+		return process.ErrGone
+	}
+	return p.h.Signal(sig)
+}
 
 // KillAtCleanup makes sure the process does not outlive the test.
 func (p *Proc) KillAtCleanup(t testing.TB) {
