@@ -206,6 +206,21 @@ func TestGdaemonizeCommandLine(t *testing.T) {
 			stderrRE: "^gdaemonize: invalid argument 'soon' for '--timeout': .*" + try + "$"},
 		{name: "--notify-timeout alone", args: args("--notify-timeout", "1s", "sleep", "60"), status: 125,
 			stderrRE: "^gdaemonize: --notify-timeout goes with --notify-await" + try + "$"},
+		// Options as getopt_long takes them: abbreviated to a unique prefix,
+		// glibc's words for its mistakes.
+		{name: "--version abbreviated", args: args("--vers"), stdoutRE: `^gdaemonize \(gdetach\) \S+\n$`},
+		{name: "--help given a value", args: args("--help=foo"), status: 125,
+			stderrRE: "^gdaemonize: option '--help' doesn't allow an argument" + try + "$"},
+		{name: "--append given a value", args: args("--append=yes", "sleep", "60"), status: 125,
+			stderrRE: "^gdaemonize: option '--append' doesn't allow an argument" + try + "$"},
+		{name: "ambiguous --st", args: args("--st", "FILE", "sleep", "60"), status: 125,
+			stderrRE: "^gdaemonize: option '--st' is ambiguous; possibilities: '--stderr' '--stdout' '--status' '--stop'" + try + "$"},
+		{name: "ambiguous --v", args: args("--v", "sleep", "60"), status: 125,
+			stderrRE: "^gdaemonize: option '--v' is ambiguous; possibilities: '--verbose' '--version'" + try + "$"},
+		{name: "abbreviation with a value", args: args("--um", "999", "sleep", "60"), status: 125,
+			stderrRE: "^gdaemonize: invalid argument '999' for '--umask': want an octal mode from 000 to 777" + try + "$"},
+		{name: "abbreviation with =value", args: args("--notify-t=1s", "sleep", "60"), status: 125,
+			stderrRE: "^gdaemonize: --notify-timeout goes with --notify-await" + try + "$"},
 	}
 	const tag = "GDETACH_TEST_TAG=DIR" // in the environment of whatever the case starts
 	for i := range cases {

@@ -43,6 +43,36 @@ func TestGnohupCommandLine(t *testing.T) {
 			stdoutRE: `(?s)^Usage: gnohup \[OPTION\]\.\.\. COMMAND \[ARG\]\.\.\.\n.*--output FILE.*--pidfile FILE.*--keep-session.*nohup\.out`},
 		{name: "--version", args: args("--version"),
 			stdoutRE: `^gnohup \(gdetach\) \S+\n$`},
+		// Options as getopt_long takes them: abbreviated to a unique prefix,
+		// glibc's words for its mistakes.
+		{name: "--version abbreviated", args: args("--vers"),
+			stdoutRE: `^gnohup \(gdetach\) \S+\n$`},
+		{name: "--help given a value", args: args("--help=foo"),
+			status: 125, stderr: "gnohup: option '--help' doesn't allow an argument\n" + try},
+		{name: "abbreviated bool given a value", args: args("--q=yes", "true"),
+			status: 125, stderr: "gnohup: option '--quiet' doesn't allow an argument\n" + try},
+		{name: "abbreviation without its value", args: args("--out"),
+			status: 125, stderr: "gnohup: option '--output' requires an argument\n" + try},
+		{name: "abbreviation with a value", args: func(dir string) []string {
+			return []string{"--q", "--out", dir + "/app.log", "sh", "-c", "echo hi"}
+		}, after: func(t *testing.T, dir string) {
+			if got := readFile(t, dir+"/app.log"); got != "hi\n" {
+				t.Errorf("the output file holds %q, want hi", got)
+			}
+		}},
+		{name: "abbreviation with =value", args: func(dir string) []string {
+			return []string{"--ou=" + dir + "/app.log", "-q", "sh", "-c", "echo hi"}
+		}, after: func(t *testing.T, dir string) {
+			if got := readFile(t, dir+"/app.log"); got != "hi\n" {
+				t.Errorf("the output file holds %q, want hi", got)
+			}
+		}},
+		{name: "-o takes --help as its FILE", args: args("-qo", "--help", "sh", "-c", "echo hi"),
+			after: func(t *testing.T, dir string) {
+				if got := readFile(t, dir+"/--help"); got != "hi\n" {
+					t.Errorf("the output file --help holds %q, want hi", got)
+				}
+			}},
 		{name: "not found", args: args("gdetach-no-such-command"),
 			status: 127, stderr: "gnohup: failed to run command 'gdetach-no-such-command': no such file or directory\n"},
 		{name: "not executable", args: func(dir string) []string { return []string{notExec(dir)} },

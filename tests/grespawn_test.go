@@ -481,6 +481,16 @@ func TestGrespawnCommandLine(t *testing.T) {
 	runCLI(t, "grespawn", []cliCase{
 		{args: args(), status: 125, stderrRE: "^grespawn: missing operand" + try + "$"},
 		{args: args("--bogus", "true"), status: 125, stderrRE: "^grespawn: unrecognized option '--bogus'" + try + "$"},
+		// Options as getopt_long takes them: abbreviated to a unique prefix,
+		// glibc's words for its mistakes.
+		{args: args("--vers"), stdoutRE: `^grespawn \(gdetach\) \S+\n$`},
+		{args: args("--help=foo"), status: 125, stderrRE: "^grespawn: option '--help' doesn't allow an argument" + try + "$"},
+		{args: args("--signal-g=yes", "true"), status: 125, stderrRE: "^grespawn: option '--signal-group' doesn't allow an argument" + try + "$"},
+		{args: args("--max-", "1s", "true"), status: 125, stderrRE: "^grespawn: option '--max-' is ambiguous; possibilities: '--max-delay' '--max-failures'" + try + "$"},
+		{args: args("--log-=1", "true"), status: 125, stderrRE: "^grespawn: option '--log-=1' is ambiguous; possibilities: '--log-max-size' '--log-backups' '--log-timestamps'" + try + "$"},
+		{args: args("--max", "many", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'many' for '--max': .*" + try + "$"},
+		{args: args("--del", "-1s", "true"), status: 125, stderrRE: "^grespawn: invalid argument '-1s' for '--delay': a duration cannot be negative" + try + "$"},
+		{args: args("--min-up=soon", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'soon' for '--min-uptime': want a duration such as 500ms, 10s or 2m" + try + "$"},
 		{args: args("gdetach-no-such-command"), status: 127, stderrRE: "^grespawn: failed to run command 'gdetach-no-such-command': no such file or directory\n$"},
 		{args: args("/etc/passwd"), status: 126, stderrRE: "^grespawn: failed to run command '/etc/passwd': permission denied\n$"},
 		{args: args("-m", "-1", "true"), status: 125, stderrRE: "^grespawn: invalid argument '-1' for '--max': cannot be negative" + try + "$"},

@@ -129,6 +129,14 @@ func TestGsetsidCommandLine(t *testing.T) {
 		{name: "--help", args: args("--help"),
 			stdoutRE: `(?s)^Usage: gsetsid \[OPTION\]\.\.\. PROGRAM \[ARG\]\.\.\.\n.*-c, --ctty.*-f, --fork.*-w, --wait.*-h, --help.*-V, --version`},
 		{name: "-V", args: args("-V"), stdoutRE: `^gsetsid \(gdetach\) \S+\n$`},
+		// Options as getopt_long takes them: abbreviated to a unique prefix,
+		// glibc's words for its mistakes.
+		{name: "--version abbreviated", args: args("--vers"), stdoutRE: `^gsetsid \(gdetach\) \S+\n$`},
+		{name: "--wait given a value", args: args("--wait=1", "true"),
+			status: 1, stderr: "gsetsid: option '--wait' doesn't allow an argument\n" + try},
+		{name: "--help given a value", args: args("--help=foo"),
+			status: 1, stderr: "gsetsid: option '--help' doesn't allow an argument\n" + try},
+		{name: "abbreviated --fork --wait", args: args("--fo", "--wa", "sh", "-c", "exit 3"), status: 3},
 		{name: "options after PROGRAM are PROGRAM's", args: func(string) []string {
 			return []string{"sh", "-c", `echo "$@"`, "sh", "-w", "--help"}
 		}, stdoutRE: "^-w --help\n$"},

@@ -1,6 +1,7 @@
-// Package cli is the plumbing the gdetach commands share: option parsing in
-// the GNU manner (options stop at the first operand, "--" ends them), --help
-// and --version, "prog: what: why" messages on stderr, and the mapping of
+// Package cli is the plumbing the gdetach commands share: option parsing as
+// glibc's getopt_long does it (options stop at the first operand, "--" ends
+// them, long options may be abbreviated to a unique prefix), --help and
+// --version, "prog: what: why" messages on stderr, and the mapping of
 // errors to exit statuses. Main is the only place that calls os.Exit.
 package cli
 
@@ -77,12 +78,12 @@ func (p Program) Execute(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fs := p.FlagSet()
-	err := fs.Parse(args)
+	err := parse(fs, args)
 	help, _ := fs.GetBool("help")
 	version, _ := fs.GetBool("version")
 	switch {
 	case err != nil:
-		err = &UsageError{Msg: gnuParseMessage(err)}
+		// A usage error, reported below: not even --help runs.
 	case help:
 		return p.print(stdout, stderr, p.helpText(fs))
 	case version:
@@ -98,6 +99,8 @@ func (p Program) Execute(args []string, stdout, stderr io.Writer) int {
 // FlagSet returns the command's options, --help and --version included, set
 // up as Execute parses them: errors returned rather than printed, and
 // parsing stopped at the first operand (options after COMMAND are COMMAND's).
+// Execute hands it the command line as getopt spells it out; its order is the
+// order in which an ambiguous abbreviation's possibilities are listed.
 func (p Program) FlagSet() *pflag.FlagSet {
 	fs := pflag.NewFlagSet(p.Name, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
