@@ -107,22 +107,20 @@ func Status(files Files) Report {
 		return Report{State: Unknown, Why: err.Error()}
 	}
 	defer pf.Close()
-	pid, err := pf.ReadPID()
-	if err != nil {
-		return Report{State: Unknown, Why: err.Error()}
-	}
-	r := Report{PID: pid}
-	r.modTime, _ = pf.ModTime()
 	lf := pf
 	if files.lockPath() != files.Pidfile {
 		if lf, err = pidfile.Open(files.lockPath()); errors.Is(err, fs.ErrNotExist) {
-			return Report{State: NotRunning, PID: pid, Why: "no lock file " + files.lockPath()}
+			return Report{State: NotRunning, Why: "no lock file " + files.lockPath()}
 		} else if err != nil {
-			return Report{State: Unknown, PID: pid, Why: err.Error()}
+			return Report{State: Unknown, Why: err.Error()}
 		}
 		defer lf.Close()
 	}
+	// The lock first: a start under way holds it before its pidfile holds a PID.
 	locked, readLocked, err := lf.IsLocked()
+	pid, pidErr := pf.ReadPID()
+	r := Report{PID: pid}
+	r.modTime, _ = pf.ModTime()
 	switch {
 	case err != nil:
 		return Report{State: Unknown, PID: pid, Why: err.Error()}
@@ -130,15 +128,26 @@ func Status(files Files) Report {
 		return Report{State: Unknown, PID: pid, Why: fmt.Sprintf("%s is read-locked by another process, which no gdaemonize does", lf.Path())}
 	case locked && !pidfile.NamesHolders:
 		// The lock is held, by whom cannot be told: the pidfile's word is all there is.
-		r.State, r.Holders = Running, []int{pid}
+		r.State = Running
+		if pid != 0 {
+			r.Holders = []int{pid}
+		}
 		return r
 	case locked:
 		r.State = Running
 		r.Holders, r.Hidden = lf.Holders()
-		if !r.Hidden && !slices.Contains(r.Holders, pid) {
+		switch {
+		case pidErr != nil:
+			r.Why = "its pidfile names no process yet (a start under way?)"
+		case !r.Hidden && !slices.Contains(r.Holders, pid):
 			r.Why = fmt.Sprintf("the pidfile's pid %d has exited or let go of the lock; the command forked away from it (it daemonizes itself: run it in the foreground, or supervise it with grespawn --pidfile)", pid)
 		}
 		return r
+	case errors.Is(pidErr, pidfile.ErrEmpty):
+		// What a start leaves that died before it wrote the PID: nothing runs.
+		return Report{State: NotRunning, Why: "its pidfile is empty"}
+	case pidErr != nil:
+		return Report{State: Unknown, Why: pidErr.Error()}
 	}
 	return unlockedPID(r, lf.Path())
 }
@@ -234,16 +243,20 @@ func Stop(files Files, sig syscall.Signal, timeout time.Duration) (Report, error
 		if r.Hidden {
 			return r, &ControlError{Err: fmt.Errorf("the daemon's processes include some of another user: %w", os.ErrPermission), Status: StatusNoAccess}
 		}
+		if len(r.Holders) == 0 {
+			continue // the lock was let go as it was looked at: look again
+		}
 		if slices.ContainsFunc(r.Holders, isGdaemonize) {
 			// A start or another stop is under way: see what it leaves.
-			waitTransient(slices.DeleteFunc(slices.Clone(r.Holders), func(pid int) bool { return !isGdaemonize(pid) }))
+			waitTransient(r.Holders)
 			continue
 		}
-		if err := stopProcesses(r.PID, r.Holders, files.lockPath(), sig, timeout); err != nil {
+		stopped, err := stopProcesses(r.PID, r.Holders, files.lockPath(), sig, timeout)
+		if err != nil {
 			return r, err
 		}
 		r.State = Running
-		return r, removeAfterStop(files, r.PID)
+		return r, removeAfterStop(files, append(stopped, r.PID))
 	}
 }
 
@@ -274,46 +287,51 @@ func mayStopUnlocked(files Files, pid int) error {
 
 // stopProcesses sends sig to the main process, then to the other holders
 // (looked up again: the daemon may have started more), and SIGKILL to what
-// still runs at the deadline.
-func stopProcesses(main int, holders []int, lockPath string, sig syscall.Signal, timeout time.Duration) error {
+// still runs at the deadline. It returns the processes it signalled.
+func stopProcesses(main int, holders []int, lockPath string, sig syscall.Signal, timeout time.Duration) (stopped []int, err error) {
 	deadline := time.Now().Add(timeout)
 	first := mainProcesses(main, holders)
 	hs, err := openAll(first)
-	defer func() { closeAll(hs) }()
+	defer func() {
+		for _, h := range hs {
+			stopped = append(stopped, h.PID)
+		}
+		closeAll(hs)
+	}()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := signalEach(hs, sig); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := process.WaitAll(hs, time.Until(deadline)); err != nil {
-		return err
+		return nil, err
 	}
-	rest := slices.Compact(sortedCopy(append(stillHolding(lockPath), holders...)))
-	rest = slices.DeleteFunc(rest, func(pid int) bool { return slices.Contains(first, pid) })
+	rest := slices.Compact(sortedCopy(append(sameLock(stillHolding(lockPath), holders), holders...)))
+	rest = slices.DeleteFunc(rest, func(pid int) bool { return slices.Contains(first, pid) || isGdaemonize(pid) })
 	more, err := openAll(rest)
 	hs = append(hs, more...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := signalEach(more, sig); err != nil {
-		return err
+		return nil, err
 	}
 	left, err := process.WaitAll(hs, time.Until(deadline))
 	if err != nil || len(left) == 0 {
-		return err
+		return nil, err
 	}
 	if err := signalEach(left, syscall.SIGKILL); err != nil {
-		return err
+		return nil, err
 	}
 	if left, err = process.WaitAll(left, stopGrace); err != nil || len(left) == 0 {
-		return err
+		return nil, err
 	}
 	var pids []int
 	for _, h := range left {
 		pids = append(pids, h.PID)
 	}
-	return &ControlError{Err: fmt.Errorf("%s still run %v after SIGKILL", process.Describe(pids, false), stopGrace), Status: StatusStopFailed}
+	return nil, &ControlError{Err: fmt.Errorf("%s still run %v after SIGKILL", process.Describe(pids, false), stopGrace), Status: StatusStopFailed}
 }
 
 // mainProcesses is what a stop or a reload signals first: the pidfile's
@@ -330,6 +348,21 @@ func mainProcesses(pid int, holders []int) []int {
 		}
 	}
 	return top
+}
+
+// sameLock is now, the processes that hold the lock now, if that is still
+// the daemon's lock: the write lock is held by one open file description
+// at a time, so while one of the daemon's holders still holds it, all of
+// now do (children it started meanwhile too). If none of them does, the
+// daemon has let the lock go and a new start may hold it: none of now is
+// the daemon's.
+func sameLock(now, holders []int) []int {
+	for _, pid := range now {
+		if slices.Contains(holders, pid) {
+			return now
+		}
+	}
+	return nil
 }
 
 // stillHolding lists the processes that hold the lock on path now.
@@ -395,30 +428,45 @@ func removeStale(files Files, pid int) error {
 	return nil
 }
 
-// removeAfterStop removes the pidfile of a daemon just stopped.
-func removeAfterStop(files Files, pid int) error {
-	if err := removeUnderLock(files, pid); err != nil {
-		return &ControlError{Err: fmt.Errorf("stopped pid %d, but its pidfile could not be removed: %w", pid, err), Status: StatusStopFailed}
+// removeAfterStop removes the pidfile of a daemon just stopped, if it names
+// one of the processes stopped (a start under way may have written it
+// after the stop read it).
+func removeAfterStop(files Files, stopped []int) error {
+	if err := removeUnderLock(files, stopped...); err != nil {
+		return &ControlError{Err: fmt.Errorf("stopped %s, but the pidfile could not be removed: %w", process.Describe(stopped, false), err), Status: StatusStopFailed}
 	}
 	return nil
 }
 
 // removeUnderLock takes the lock and removes the pidfile if it still holds
-// pid. A lock held again (a new start) leaves the pidfile to it.
-func removeUnderLock(files Files, pid int) error {
-	g, err := acquire(files.Pidfile, files.lockPath())
+// pid. It creates nothing: a pidfile or lock file already gone is nothing to
+// remove, and a pidfile that names another process now (or none: a start
+// under way) is the new instance's. A lock held again (a new start) leaves
+// the pidfile to it.
+func removeUnderLock(files Files, pids ...int) error {
+	lock, err := lockWaitingExisting(files.lockPath())
 	var ar *AlreadyRunningError
-	if errors.As(err, &ar) {
-		return nil // a new instance has it now
-	}
-	if err != nil {
+	switch {
+	case errors.As(err, &ar), errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
 		return err
 	}
-	defer g.close()
-	if g.lock.Created() && g.lock != g.pid {
-		defer g.lock.Remove(0, g.lock) // made just now by the lock dance: leave nothing
+	defer lock.Close()
+	pf := lock
+	if files.Pidfile != files.lockPath() {
+		if pf, err = pidfile.Open(files.Pidfile); errors.Is(err, fs.ErrNotExist) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		defer pf.Close()
 	}
-	return g.pid.Remove(pid, g.lock)
+	now, err := pf.ReadPID()
+	if err != nil || !slices.Contains(pids, now) {
+		return nil // not the stopped daemon's any more
+	}
+	return pf.Remove(now, lock)
 }
 
 // Signal sends sig to the running daemon of files (its main process, as

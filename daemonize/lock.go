@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/gdetach/gdetach/pidfile"
 	"github.com/gdetach/gdetach/process"
@@ -86,8 +87,18 @@ func acquire(pidPath, lockPath string) (g *guard, err error) {
 // gdaemonize processes (a start or stop under way): they hold it for a
 // bounded while, and then either a daemon holds it or nobody does.
 func lockWaiting(path string, mode os.FileMode) (*pidfile.File, error) {
+	return waitForLock(func() (*pidfile.File, error) { return pidfile.Lock(path, mode) })
+}
+
+// lockWaitingExisting is lockWaiting for a file that exists: it creates
+// nothing.
+func lockWaitingExisting(path string) (*pidfile.File, error) {
+	return waitForLock(func() (*pidfile.File, error) { return pidfile.LockExisting(path) })
+}
+
+func waitForLock(lock func() (*pidfile.File, error)) (*pidfile.File, error) {
 	for {
-		f, err := pidfile.Lock(path, mode)
+		f, err := lock()
 		var le *pidfile.LockedError
 		if !errors.As(err, &le) {
 			return f, err
@@ -95,36 +106,38 @@ func lockWaiting(path string, mode os.FileMode) (*pidfile.File, error) {
 		if le.ReadLocked {
 			return nil, fmt.Errorf("%w: give gdaemonize a lock file that only the service's user can read (-l)", err)
 		}
-		if le.Hidden || len(le.Holders) == 0 || !slices.ContainsFunc(le.Holders, isGdaemonize) {
-			return nil, &AlreadyRunningError{Holders: le.Holders, Hidden: le.Hidden}
+		if len(le.Holders) == 0 && !le.Hidden {
+			continue // let go between the attempt and the look: try again
 		}
-		if !waitTransient(le.Holders) {
-			return nil, &AlreadyRunningError{Holders: le.Holders}
+		if le.Hidden || !slices.ContainsFunc(le.Holders, isGdaemonize) || slices.ContainsFunc(le.Holders, notGdaemonize) {
+			// Something other than a gdaemonize holds it: the daemon runs.
+			return nil, &AlreadyRunningError{Holders: slices.DeleteFunc(le.Holders, isGdaemonize), Hidden: le.Hidden}
 		}
+		waitTransient(le.Holders)
 	}
 }
 
-// waitTransient waits until every holder that is a gdaemonize process has
-// exited; it reports false at once if one of them is something else (the
-// daemon itself: a start that has succeeded).
-func waitTransient(holders []int) bool {
-	for _, pid := range holders {
-		if !isGdaemonize(pid) {
-			return false
-		}
-	}
+// transientPoll is how often waitTransient looks whether a gdaemonize
+// holder has become the daemon: a pidfd tells an exit at once, but an exec
+// (a session stage's child becoming the daemon) it does not tell at all.
+const transientPoll = 20 * time.Millisecond
+
+// waitTransient waits until none of holders is a gdaemonize any more: each
+// has exited, or exec'd (the session stage's child, between its fork and
+// its exec, is one, and then is the daemon).
+func waitTransient(holders []int) {
 	for _, pid := range holders {
 		h, err := process.Open(pid)
 		if err != nil {
 			continue // gone
 		}
-		_, err = h.Wait(-1)
-		h.Close()
-		if err != nil {
-			return false
+		for isGdaemonize(pid) {
+			if gone, err := h.Wait(transientPoll); gone || err != nil {
+				break
+			}
 		}
+		h.Close()
 	}
-	return true
 }
 
 // close closes the files, leaving them as they are.
@@ -154,3 +167,5 @@ func (g *guard) abandon(wrote int) {
 // isGdaemonize reports whether pid is another gdaemonize (this program):
 // a start or a stop under way, not a daemon.
 func isGdaemonize(pid int) bool { return pid != os.Getpid() && process.SameProgram(pid) }
+
+func notGdaemonize(pid int) bool { return !isGdaemonize(pid) }

@@ -50,12 +50,25 @@ func Create(path string, perm os.FileMode) (*File, error) {
 		return nil, err
 	}
 	if !created {
-		if _, err := p.ReadPID(); err != nil && !errors.Is(err, errEmpty) {
+		if _, err := p.ReadPID(); err != nil && !errors.Is(err, ErrEmpty) {
 			p.Close()
 			return nil, err
 		}
 	}
 	return p, nil
+}
+
+// openWritable opens an existing pidfile or lock file for reading and
+// writing (as a write lock needs), with the policy's checks.
+func openWritable(path string) (*File, error) {
+	if err := precheck(path); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY, 0)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	return newFile(path, f, false)
 }
 
 // Open opens an existing pidfile or lock file for reading, with the
@@ -190,8 +203,9 @@ func (p *File) Same(f *os.File) bool {
 	return uint64(st.Dev) == p.dev && uint64(st.Ino) == p.ino
 }
 
-// errEmpty is ReadPID's error for an empty file.
-var errEmpty = fmt.Errorf("%w: it is empty", ErrNotPIDFile)
+// ErrEmpty is ReadPID's error for an empty file (a start under way, or one
+// that died before it wrote the PID); it is also an ErrNotPIDFile.
+var ErrEmpty = fmt.Errorf("%w: it is empty", ErrNotPIDFile)
 
 // ReadPID reads the PID the file holds, reading at most MaxSize+1 bytes.
 func (p *File) ReadPID() (int, error) {
@@ -201,7 +215,7 @@ func (p *File) ReadPID() (int, error) {
 		return 0, err
 	}
 	if n == 0 {
-		return 0, fmt.Errorf("%s: %w", p.path, errEmpty)
+		return 0, fmt.Errorf("%s: %w", p.path, ErrEmpty)
 	}
 	pid, err := Parse(buf[:n])
 	if err != nil {
@@ -261,7 +275,7 @@ func (p *File) Remove(pid int, lock *File) error {
 	}
 	got, err := p.ReadPID()
 	switch {
-	case pid == 0 && errors.Is(err, errEmpty):
+	case pid == 0 && errors.Is(err, ErrEmpty):
 	case err != nil:
 		return fmt.Errorf("remove %s: %w", p.path, err)
 	case got != pid:

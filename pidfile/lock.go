@@ -32,8 +32,19 @@ func (e *LockedError) Error() string {
 // open, lock, check-the-path dance of the policy. A lock held by another
 // process is a *LockedError. On failure nothing this call created is left.
 func Lock(path string, perm os.FileMode) (*File, error) {
+	return lock(func() (*File, error) { return Create(path, perm) })
+}
+
+// LockExisting is Lock for a file that must exist already: it creates
+// nothing, and a missing file is an error that errors.Is(err,
+// fs.ErrNotExist) (removed meanwhile, say).
+func LockExisting(path string) (*File, error) {
+	return lock(func() (*File, error) { return openWritable(path) })
+}
+
+func lock(open func() (*File, error)) (*File, error) {
 	for {
-		p, err := Create(path, perm)
+		p, err := open()
 		if err != nil {
 			return nil, err
 		}

@@ -98,9 +98,11 @@ func (p *File) heldBy(pid int, id string) (bool, error) {
 			continue // closed meanwhile
 		}
 		for _, line := range strings.Split(string(info), "\n") {
-			// "lock:	1: OFDLCK ADVISORY  WRITE -1 fe:00:9987021 0 EOF"
+			// "lock:	1: OFDLCK ADVISORY  WRITE -1 fe:00:9987021 0 EOF". Only
+			// the policy's kind of lock counts: a flock(1) on the same file
+			// is another user's business, never a holder of this lock.
 			f := strings.Fields(strings.TrimPrefix(line, "lock:"))
-			if strings.HasPrefix(line, "lock:") && len(f) >= 6 && (f[1] == "OFDLCK" || f[1] == "FLOCK") && f[3] == "WRITE" && f[5] == id {
+			if strings.HasPrefix(line, "lock:") && len(f) >= 6 && f[1] == "OFDLCK" && f[3] == "WRITE" && f[5] == id {
 				return true, nil
 			}
 		}
