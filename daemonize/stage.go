@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gdetach/gdetach/execvp"
 	"github.com/gdetach/gdetach/fdio"
 	"github.com/gdetach/gdetach/pidfile"
 	"github.com/gdetach/gdetach/process"
@@ -140,10 +141,11 @@ func (s *stage) run(sigs <-chan os.Signal) stageReport {
 		cmd.Env = append(cmd.Env, "NOTIFY_SOCKET="+req.NotifyPath)
 	}
 	started, err := startClean(cmd)
-	var ee *session.ExecError
+	var ee *execvp.Error
 	switch {
 	case errors.As(err, &ee):
-		return fail(ee.ExitStatus(), "failed to run command '%s': %v", req.Argv[0], ee.Err)
+		ee.Name = req.Argv[0] // as the user named it, not the path looked up
+		return fail(ee.ExitStatus(), "%v", ee)
 	case err != nil:
 		return fail(125, "start %s: %v", req.Argv[0], err)
 	}
@@ -198,6 +200,9 @@ func (s *stage) run(sigs <-chan os.Signal) stageReport {
 // or a holder of the lock (a process that left the session but kept the
 // descriptor).
 func (s *stage) inTree(pid int) bool {
+	if s.cmd != nil && pid == s.cmd.Process.Pid {
+		return true // the daemon itself, even once it has exited
+	}
 	if st, err := process.ReadStat(pid); err == nil && st.SID == os.Getpid() {
 		return true
 	}
@@ -255,5 +260,5 @@ func startClean(cmd *exec.Cmd) (*exec.Cmd, error) {
 	if err := clearSignalMask(); err != nil {
 		return nil, err
 	}
-	return session.Start(cmd)
+	return execvp.Start(cmd, cmd.Path)
 }

@@ -13,10 +13,10 @@ import (
 	"syscall"
 
 	"github.com/gdetach/gdetach/envfile"
+	"github.com/gdetach/gdetach/execvp"
 	"github.com/gdetach/gdetach/fdio"
 	"github.com/gdetach/gdetach/pidfile"
 	"github.com/gdetach/gdetach/process"
-	"github.com/gdetach/gdetach/session"
 )
 
 // An Error is a failure of Start, with the exit status it calls for.
@@ -54,9 +54,9 @@ func Start(cfg Config) (err error) {
 		}
 	}
 	req.Env = environment(os.Environ(), append(fromFile, cfg.Env...), req.Cred)
-	path, err := session.LookPathEnv(cfg.Argv[0], req.Env)
+	path, err := execvp.LookPath(cfg.Argv[0], req.Env)
 	if err != nil {
-		return fmt.Errorf("failed to run command '%s': %w", cfg.Argv[0], err)
+		return err
 	}
 	if req.Path, err = filepath.Abs(path); err != nil {
 		return err
@@ -122,6 +122,11 @@ func Start(cfg Config) (err error) {
 	}
 	rep, err := runSessionStage(req, extra, g)
 	wrote = rep.Wrote
+	if err != nil && wrote == 0 && g.pid != nil {
+		// The stage went without a word (killed): what it wrote, under the
+		// lock this process still holds, is a PID of the daemon just killed.
+		wrote, _ = g.pid.ReadPID()
+	}
 	if err != nil {
 		return err
 	}
@@ -232,7 +237,7 @@ func workDir(dir string, cred *credential, user string) (string, error) {
 	}
 	if err == nil && cred != nil {
 		if err = searchableBy(abs, cred); err != nil {
-			err = fmt.Errorf("%w (as %s)", err, user)
+			return "", fmt.Errorf("change directory as %s: %w", user, err)
 		}
 	}
 	if err != nil {

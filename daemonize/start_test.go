@@ -126,7 +126,7 @@ func TestStartFailures(t *testing.T) {
 		{"not executable", func(c *Config, dir string) {
 			c.Argv[0] = filepath.Join(dir, "plain")
 			os.WriteFile(c.Argv[0], []byte("true\n"), 0o644)
-		}, 126, "permission denied"},
+		}, 126, "Permission denied"},
 		{"bad directory", func(c *Config, dir string) { c.Dir = filepath.Join(dir, "missing") }, 125, "change directory"},
 		{"output is the pidfile", func(c *Config, dir string) { c.Stdout = c.Pidfile }, 125, "is the pidfile"},
 		{"pidfile is a FIFO", func(c *Config, dir string) { syscall.Mkfifo(c.Pidfile, 0o644) }, 125, "is a FIFO"},

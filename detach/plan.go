@@ -1,7 +1,5 @@
 package detach
 
-import "strings"
-
 // A Plan is how gnohup redirects descriptors 0-2, decided from which of them
 // are terminals, by the rules of coreutils nohup:
 //
@@ -52,10 +50,4 @@ func (p Plan) Messages(file string) []string {
 		lines = append(lines, "ignoring input")
 	}
 	return lines
-}
-
-// quote quotes a file name as coreutils' quoteaf does for the usual names:
-// in single quotes, an embedded quote being closed, escaped and reopened.
-func quote(name string) string {
-	return "'" + strings.ReplaceAll(name, "'", `'\''`) + "'"
 }

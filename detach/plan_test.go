@@ -3,6 +3,8 @@ package detach
 import (
 	"reflect"
 	"testing"
+
+	"github.com/gdetach/gdetach/execvp"
 )
 
 func TestPlan(t *testing.T) {
@@ -33,22 +35,8 @@ func TestPlan(t *testing.T) {
 		if got != c.want {
 			t.Errorf("NewPlan(%v, %v) = %+v, want %+v", c.tty, c.explicit, got, c.want)
 		}
-		if m := got.Messages(quote("nohup.out")); !reflect.DeepEqual(m, c.messages) {
+		if m := got.Messages(execvp.Quote("nohup.out")); !reflect.DeepEqual(m, c.messages) {
 			t.Errorf("NewPlan(%v, %v).Messages = %q, want %q", c.tty, c.explicit, m, c.messages)
-		}
-	}
-}
-
-func TestQuote(t *testing.T) {
-	for in, want := range map[string]string{
-		"nohup.out":         "'nohup.out'",
-		"/home/u/nohup.out": "'/home/u/nohup.out'",
-		"it's":              `'it'\''s'`,
-		"with space":        "'with space'",
-		"":                  "''",
-	} {
-		if got := quote(in); got != want {
-			t.Errorf("quote(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/gdetach/gdetach/execvp"
 	"github.com/gdetach/gdetach/fdio"
 	"github.com/gdetach/gdetach/pidfile"
 	"github.com/gdetach/gdetach/process"
@@ -60,14 +61,14 @@ func forwarded() []os.Signal {
 // Run runs argv[0], looked up in PATH, detached from the terminal. When it
 // execs the command in place it returns only on failure. When it relays, it
 // returns when the command exits: nil, or the *exec.ExitError of the
-// command. A command that cannot be run is a *session.ExecError (status 126
-// or 127) wrapped in "failed to run command 'NAME'"; other errors are
-// gnohup's own failures.
+// command. A command that cannot be run is an *execvp.Error (status 126 or
+// 127, "failed to run command 'NAME': …"); other errors are gnohup's own
+// failures.
 func Run(argv []string, opt Options) error {
-	path, err := session.LookPath(argv[0])
-	if err != nil {
-		return runFailed(argv[0], err)
+	if _, err := execvp.LookPath(argv[0], os.Environ()); err != nil {
+		return err
 	}
+	var err error
 	var pf *pidfile.File
 	if opt.Pidfile != "" {
 		// Locked first, so an unusable pidfile stops gnohup before anything
@@ -97,9 +98,9 @@ func Run(argv []string, opt Options) error {
 
 	m := chooseMode(opt, session.IsProcessGroupLeader(), session.InTerminalForeground(), signal.Ignored(syscall.SIGINT))
 	if m == relayed {
-		return relay(path, argv, std, opt.Output != "", pf)
+		return relay(argv, std, opt.Output != "", pf)
 	}
-	return execInPlace(path, argv, std, m == execNewSession)
+	return execInPlace(argv, std, m == execNewSession)
 }
 
 // lockPidfile takes the pidfile's lock, refusing what the pidfile policy
@@ -170,7 +171,7 @@ func open(plan Plan, opt Options) (std [3]*os.File, err error) {
 			std[2] = std[1]
 		}
 	}
-	for _, line := range plan.Messages(quote(name)) {
+	for _, line := range plan.Messages(execvp.Quote(name)) {
 		if opt.Log == nil || opt.Quiet {
 			break
 		}
@@ -198,7 +199,7 @@ func openOutput(explicit string) (*os.File, string, error) {
 		if err == nil {
 			return f, name, nil
 		}
-		errs = append(errs, fmt.Errorf("failed to open %s: %w", quote(name), reason(err)))
+		errs = append(errs, fmt.Errorf("failed to open %s: %w", execvp.Quote(name), reason(err)))
 	}
 	return nil, "", errors.Join(errs...)
 }
@@ -220,7 +221,7 @@ func reason(err error) error {
 // session if newSession, and replaces this process with the command. It
 // returns only on failure, with standard error restored so the message
 // reaches the user rather than nohup.out.
-func execInPlace(path string, argv []string, std [3]*os.File, newSession bool) error {
+func execInPlace(argv []string, std [3]*os.File, newSession bool) error {
 	saved, err := unix.FcntlInt(2, unix.F_DUPFD_CLOEXEC, 3)
 	if err != nil {
 		return fmt.Errorf("save standard error: %w", os.NewSyscallError("fcntl", err))
@@ -239,9 +240,9 @@ func execInPlace(path string, argv []string, std [3]*os.File, newSession bool) e
 			return err
 		}
 	}
-	err = session.Exec(path, argv, os.Environ())
+	err = execvp.Exec(argv[0], argv, os.Environ())
 	_ = fdio.Dup(saved, 2) // best effort, as above
-	return runFailed(argv[0], err)
+	return err
 }
 
 // relay starts the command in a new session with std as its descriptors 0-2
@@ -251,8 +252,8 @@ func execInPlace(path string, argv []string, std [3]*os.File, newSession bool) e
 // it says after that goes to the output file. If pf (a locked pidfile) is
 // not nil, the command's PID is written to it once the command runs, and it
 // is removed when the command exits.
-func relay(path string, argv []string, std [3]*os.File, letGo bool, pf *pidfile.File) error {
-	cmd := &exec.Cmd{Path: path, Args: argv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+func relay(argv []string, std [3]*os.File, letGo bool, pf *pidfile.File) error {
+	cmd := &exec.Cmd{Path: argv[0], Args: argv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	if std[0] != nil {
 		cmd.Stdin = std[0]
 	}
@@ -284,12 +285,7 @@ func relay(path string, argv []string, std [3]*os.File, letGo bool, pf *pidfile.
 			pf.Close()
 		}()
 	}
-	err := r.Run(cmd)
-	var ee *session.ExecError
-	if errors.As(err, &ee) {
-		return runFailed(argv[0], err)
-	}
-	return err
+	return r.Run(cmd)
 }
 
 // takeOver points this process's own descriptors 0-2 at std.
@@ -303,10 +299,6 @@ func takeOver(std [3]*os.File) error {
 		}
 	}
 	return nil
-}
-
-func runFailed(name string, err error) error {
-	return fmt.Errorf("failed to run command %s: %w", quote(name), err)
 }
 
 func closeAll(std [3]*os.File) {

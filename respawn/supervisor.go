@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gdetach/gdetach/execvp"
 	"github.com/gdetach/gdetach/process"
 	"github.com/gdetach/gdetach/session"
 )
@@ -80,7 +81,6 @@ type child struct {
 // A supervision is the state of one call to Run.
 type supervision struct {
 	s    *Supervisor
-	path string // the command, resolved in PATH once
 	name string // its base name, for messages
 	ev   *eventLog
 	log  *logFile
@@ -112,22 +112,22 @@ type supervision struct {
 // Run supervises until the policy gives up, the command ends for good, or
 // grespawn is told to stop (SIGTERM or SIGINT), and returns grespawn's exit
 // status: the command's last (128+N when signal N killed it). The error is
-// not nil when the command cannot be run at all (an *session.ExecError:
+// not nil when the command cannot be run at all (an *execvp.Error:
 // 126 or 127) or grespawn cannot do its job (125).
 func (s *Supervisor) Run() (int, error) {
 	if err := checkPdeathsig(s.Pdeathsig); err != nil {
 		return 0, err
 	}
-	path, err := session.LookPath(s.Argv[0])
-	if err != nil {
-		return 0, fmt.Errorf("failed to run command '%s': %w", s.Argv[0], err)
+	if _, err := execvp.LookPath(s.Argv[0], os.Environ()); err != nil {
+		return 0, err
 	}
-	sv := &supervision{s: s, path: path, name: filepath.Base(s.Argv[0]), ev: newEventLog(s.Events, "grespawn: "),
+	sv := &supervision{s: s, name: filepath.Base(s.Argv[0]), ev: newEventLog(s.Events, "grespawn: "),
 		followed: make(chan int, 1)}
 	if s.StopTimeout == 0 {
 		s.StopTimeout = DefaultStopTimeout
 	}
 	if s.Log != nil {
+		var err error
 		if sv.log, err = openLog(*s.Log, func(err error) {
 			sv.ev.force("cannot write the log, dropping lines until it can: %v", err)
 		}); err != nil {
@@ -191,7 +191,7 @@ func (s *Supervisor) Run() (int, error) {
 func (sv *supervision) start() error {
 	s := sv.s
 	cmd := &exec.Cmd{
-		Path: sv.path, Args: s.Argv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Args: s.Argv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		SysProcAttr: procAttr(s.Pdeathsig),
 	}
 	var capt *capture
@@ -205,20 +205,20 @@ func (sv *supervision) start() error {
 	}
 	sv.runs++
 	bootStart := process.SinceBoot(time.Now())
-	started, err := session.Start(cmd)
+	started, err := execvp.Start(cmd, s.Argv[0])
 	if capt != nil {
 		capt.closeWriters()
 	}
-	var ee *session.ExecError
+	var ee *execvp.Error
 	if errors.As(err, &ee) && sv.runs > 1 {
 		// It ran before: treat the failure like a run that failed at once.
-		sv.ev.printf("cannot run %s: %v", sv.name, ee.Err)
+		sv.ev.printf("cannot run %s: %s", sv.name, execvp.Strerror(ee.Err))
 		sv.last, sv.lastNote = syscall.WaitStatus(ee.ExitStatus()<<8), ""
 		sv.decide(0)
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("failed to run command '%s': %w", s.Argv[0], err)
+		return err
 	}
 	pid := started.Process.Pid
 	_ = started.Process.Release() // reaped by the wait loop, not by os/exec

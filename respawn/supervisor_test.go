@@ -57,7 +57,7 @@ func TestSupervisorCommandGoneAfterFirstRun(t *testing.T) {
 	if got := cmd.ProcessState.ExitCode(); got != 127 {
 		t.Errorf("status %d, want 127 (the last run could not start)", got)
 	}
-	for _, want := range []string{"exited with status 3", "cannot run once: no such file or directory", "giving up: ran once 3 times (-m 3)"} {
+	for _, want := range []string{"exited with status 3", "cannot run once: No such file or directory", "giving up: ran once 3 times (-m 3)"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("messages lack %q:\n%s", want, stderr.String())
 		}

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gdetach/gdetach/execvp"
 	"github.com/gdetach/gdetach/tests/testutil"
 )
 
@@ -18,7 +19,6 @@ func init() {
 	testutil.RegisterHelper("sleeper", sleeper)
 	testutil.RegisterHelper("relay", relayHelper)
 	testutil.RegisterHelper("report", report)
-	testutil.RegisterHelper("exec", execHelper)
 	testutil.RegisterHelper("spawn", spawn)
 	testutil.RegisterHelper("raise", raiseHelper)
 	testutil.RegisterHelper("set-default", setDefaultHelper)
@@ -93,18 +93,6 @@ func report(args []string) int {
 	return 0
 }
 
-// execHelper PROGRAM [ARG]... looks PROGRAM up with LookPath and replaces
-// this process with it through Exec; on failure it prints the error and
-// exits with the ExecError's status (126 or 127).
-func execHelper(args []string) int {
-	path, err := LookPath(args[0])
-	if err == nil {
-		err = Exec(path, args, os.Environ())
-	}
-	fmt.Fprintln(os.Stderr, err)
-	return err.(*ExecError).ExitStatus()
-}
-
 // spawn [-pgrp] HELPER [ARG]... runs the named helper as a child in this
 // process's group, or with -pgrp in a group of its own (ignoring SIGTTOU, so
 // that it is not stopped for touching the terminal), passes its output
@@ -171,7 +159,7 @@ func setsidHelper(args []string) int {
 // runHelper [-f] [-w] [-c] PROGRAM [ARG]... calls Run as gsetsid would,
 // with Options Fork, Wait and Ctty for -f, -w and -c. It exits with the
 // status gsetsid would: 0, the program's (128+signal when it was killed),
-// or the ExecError's 126/127, else 1.
+// or the execvp.Error's 126/127, else 1.
 func runHelper(args []string) int {
 	var opt Options
 	for ; len(args) > 0 && strings.HasPrefix(args[0], "-"); args = args[1:] {
@@ -181,7 +169,7 @@ func runHelper(args []string) int {
 	}
 	err := Run(args, opt)
 	var ee *exec.ExitError
-	var xe *ExecError
+	var xe *execvp.Error
 	switch {
 	case err == nil:
 		return 0

@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"syscall"
+
+	"github.com/gdetach/gdetach/execvp"
 )
 
 // A Relay runs a program in a session of its own and stays behind as its
@@ -34,9 +36,10 @@ type Relay struct {
 }
 
 // Run starts cmd in a new session (it sets cmd.SysProcAttr.Setsid) and relays
-// signals until the program exits. It returns nil when the program exits
-// with status 0, the *exec.ExitError from Wait when it fails or is killed,
-// and an *ExecError when the program cannot be run.
+// signals until the program exits. The program is cmd.Path (cmd.Args[0]
+// when empty), a name or a path, found as execvp(3) finds it. Run returns nil when the program
+// exits with status 0, the *exec.ExitError from Wait when it fails or is
+// killed, and an *execvp.Error when the program cannot be run.
 func (r *Relay) Run(cmd *exec.Cmd) error {
 	for _, s := range r.Ignore {
 		signal.Ignore(s)
@@ -57,7 +60,11 @@ func (r *Relay) Run(cmd *exec.Cmd) error {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
 	cmd.SysProcAttr.Setsid = true
-	cmd, err := Start(cmd)
+	name := cmd.Path
+	if name == "" {
+		name = cmd.Args[0]
+	}
+	cmd, err := execvp.Start(cmd, name)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gdetach/gdetach/execvp"
 	"github.com/gdetach/gdetach/tests/testutil"
 )
 
@@ -158,9 +159,9 @@ func TestRelayReturnsExitStatus(t *testing.T) {
 func TestRelayCannotRun(t *testing.T) {
 	cmd := &exec.Cmd{Path: filepath.Join(t.TempDir(), "nope"), Args: []string{"nope"}}
 	err := (&Relay{}).Run(cmd)
-	var ee *ExecError
+	var ee *execvp.Error
 	if !errors.As(err, &ee) || ee.ExitStatus() != 127 {
-		t.Errorf("Run = %v, want an *ExecError with status 127", err)
+		t.Errorf("Run = %v, want an *execvp.Error with status 127", err)
 	}
 }
 

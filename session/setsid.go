@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"syscall"
 
+	"github.com/gdetach/gdetach/execvp"
 	"github.com/gdetach/gdetach/fdio"
 	"golang.org/x/sys/unix"
 )
@@ -46,48 +47,48 @@ func setsidForwarded() []os.Signal {
 //
 // In place, Run returns only on failure. As a child, it returns nil once the
 // program runs, or with opt.Wait when the program exits: nil, or its
-// *exec.ExitError. A program that cannot be run is an *ExecError (126 or
-// 127) wrapped in "failed to execute NAME", reported by this process even
-// after a fork; other failures have no status of their own (util-linux
-// exits 1).
+// *exec.ExitError. A program that cannot be run is an *execvp.Error (126 or
+// 127) worded as util-linux words it, "failed to execute NAME", reported by
+// this process even after a fork; other failures have no status of their
+// own (util-linux exits 1).
 func Run(argv []string, opt Options) error {
-	path, err := LookPath(argv[0])
-	if err != nil {
-		return execFailed(argv[0], err)
+	if _, err := execvp.LookPath(argv[0], os.Environ()); err != nil {
+		return execFailed(err)
 	}
 	if opt.Ctty && !fdio.IsTerminal(0) {
 		return cttyFailed(syscall.ENOTTY)
 	}
 	if !opt.Fork && !IsProcessGroupLeader() {
-		return execInNewSession(path, argv, opt.Ctty)
+		return execInNewSession(argv, opt.Ctty)
 	}
 	cmd := &exec.Cmd{
-		Path: path, Args: argv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Args: argv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		// Ctty is a descriptor of the child: its standard input.
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true, Setctty: opt.Ctty, Ctty: 0},
 	}
+	var err error
 	if opt.Wait {
 		err = (&Relay{Forward: setsidForwarded()}).Run(cmd)
 	} else {
 		// Nobody waits for it: when this process exits, it is re-parented to
 		// init or the nearest subreaper, which reaps it.
-		_, err = Start(cmd)
+		_, err = execvp.Start(cmd, argv[0])
 	}
-	var ee *ExecError
+	var ee *execvp.Error
 	if errors.As(err, &ee) {
 		// Go's child reports the failure of any step before the exec alike;
 		// with a terminal to take, EPERM comes from TIOCSCTTY, not execve.
 		if opt.Ctty && errors.Is(ee.Err, syscall.EPERM) {
 			return cttyFailed(ee.Err)
 		}
-		return execFailed(argv[0], err)
+		return execFailed(err)
 	}
 	return err
 }
 
 // execInNewSession calls setsid, takes the terminal on standard input if
 // ctty, and replaces this process with the program.
-func execInNewSession(path string, argv []string, ctty bool) error {
+func execInNewSession(argv []string, ctty bool) error {
 	if err := Setsid(); err != nil {
 		return fmt.Errorf("setsid failed: %w", err)
 	}
@@ -97,11 +98,16 @@ func execInNewSession(path string, argv []string, ctty bool) error {
 			return cttyFailed(err)
 		}
 	}
-	return execFailed(argv[0], Exec(path, argv, os.Environ()))
+	return execFailed(execvp.Exec(argv[0], argv, os.Environ()))
 }
 
-func execFailed(name string, err error) error {
-	return fmt.Errorf("failed to execute %s: %w", name, err)
+// execFailed words an *execvp.Error as util-linux does.
+func execFailed(err error) error {
+	var ee *execvp.Error
+	if errors.As(err, &ee) {
+		ee.Wording = execvp.Execute
+	}
+	return err
 }
 
 func cttyFailed(err error) error {

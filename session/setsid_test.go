@@ -161,7 +161,7 @@ func TestRunReportsExecFailureAfterFork(t *testing.T) {
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		cmd.Run()
-		want := "failed to execute " + missing + ": no such file or directory\n"
+		want := "failed to execute " + missing + ": No such file or directory\n"
 		if cmd.ProcessState.ExitCode() != 127 || stderr.String() != want {
 			t.Errorf("%q: status %d, stderr %q; want 127 and %q", args, cmd.ProcessState.ExitCode(), stderr.String(), want)
 		}

@@ -171,15 +171,15 @@ func TestGdaemonizeCommandLine(t *testing.T) {
 		{name: "no operand", args: args(), status: 125,
 			stderrRE: "^gdaemonize: missing operand" + try + "$"},
 		{name: "not found", args: args("--", "gdetach-no-such-command"), status: 127,
-			stderrRE: "^gdaemonize: failed to run command 'gdetach-no-such-command': no such file or directory\n$"},
+			stderrRE: "^gdaemonize: failed to run command 'gdetach-no-such-command': No such file or directory\n$"},
 		{name: "not executable", args: func(dir string) []string {
 			os.WriteFile(dir+"/plain", []byte("true\n"), 0o644)
 			return []string{dir + "/plain"}
-		}, status: 126, stderrRE: "^gdaemonize: failed to run command 'DIR/plain': permission denied\n$"},
+		}, status: 126, stderrRE: "^gdaemonize: failed to run command 'DIR/plain': Permission denied\n$"},
 		{name: "bad directory", args: func(dir string) []string { return []string{"-c", dir + "/missing", "sleep", "60"} }, status: 125,
-			stderrRE: "^gdaemonize: change directory: stat DIR/missing: no such file or directory\n$"},
+			stderrRE: "^gdaemonize: change directory: stat DIR/missing: No such file or directory\n$"},
 		{name: "unwritable output", args: func(dir string) []string { return []string{"-o", dir + "/missing/out.log", "sleep", "60"} }, status: 125,
-			stderrRE: "^gdaemonize: open standard output: open DIR/missing/out.log: no such file or directory\n$"},
+			stderrRE: "^gdaemonize: open standard output: open DIR/missing/out.log: No such file or directory\n$"},
 		{name: "unknown user", args: args("-u", "gdetach-no-such-user", "sleep", "60"), status: 125,
 			stderrRE: "^gdaemonize: unknown user 'gdetach-no-such-user'\n$"},
 		{name: "-u without root", asNobody: true, args: args("-u", "root", "sleep", "60"), status: 125,

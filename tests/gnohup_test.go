@@ -74,17 +74,17 @@ func TestGnohupCommandLine(t *testing.T) {
 				}
 			}},
 		{name: "not found", args: args("gdetach-no-such-command"),
-			status: 127, stderr: "gnohup: failed to run command 'gdetach-no-such-command': no such file or directory\n"},
+			status: 127, stderr: "gnohup: failed to run command 'gdetach-no-such-command': No such file or directory\n"},
 		{name: "not executable", args: func(dir string) []string { return []string{notExec(dir)} },
-			status: 126, stderr: "gnohup: failed to run command 'DIR/plain.sh': permission denied\n"},
+			status: 126, stderr: "gnohup: failed to run command 'DIR/plain.sh': Permission denied\n"},
 		{name: "a directory", args: func(dir string) []string { return []string{dir} },
-			status: 126, stderr: "gnohup: failed to run command 'DIR': is a directory\n"},
+			status: 126, stderr: "gnohup: failed to run command 'DIR': Permission denied\n"},
 		{name: "--pidfile with --keep-session", args: func(dir string) []string {
 			return []string{"--keep-session", "--pidfile", dir + "/p", "true"}
 		}, status: 125, stderr: "gnohup: --pidfile cannot be used with --keep-session\n" + try},
 		{name: "pidfile directory missing", args: func(dir string) []string {
 			return append([]string{"--pidfile", dir + "/missing/p", "-o", dir + "/nohup.out"}, helperArgs("exit", "0")...)
-		}, status: 125, stderr: "gnohup: pidfile: open DIR/missing/p: no such file or directory\n"},
+		}, status: 125, stderr: "gnohup: pidfile: open DIR/missing/p: No such file or directory\n"},
 		{name: "the pidfile is the output file", args: func(dir string) []string {
 			return []string{"-o", dir + "/same", "--pidfile", dir + "/same", "true"}
 		}, status: 125, stderr: "gnohup: the output file DIR/same is the pidfile DIR/same\n"},
@@ -243,8 +243,8 @@ func TestGnohupOutputFallback(t *testing.T) {
 				}
 				return
 			}
-			want := "gnohup: failed to open 'nohup.out': is a directory\n" +
-				"gnohup: failed to open '" + home + "/nohup.out': is a directory\n"
+			want := "gnohup: failed to open 'nohup.out': Is a directory\n" +
+				"gnohup: failed to open '" + home + "/nohup.out': Is a directory\n"
 			if r.stderr != want {
 				t.Errorf("stderr:\n%s\nwant:\n%s", r.stderr, want)
 			}
@@ -286,7 +286,7 @@ func TestGnohupExecFailureOnOriginalStderr(t *testing.T) {
 	os.WriteFile(bad, []byte("#!/nonexistent/interpreter\n"), 0o755)
 	r := runWith(t, dir, runOptions{tty: [3]bool{true, true, true}}, "gnohup", bad)
 	want := "gnohup: ignoring input and appending output to 'nohup.out'\n" +
-		"gnohup: failed to run command '" + bad + "': no such file or directory\n"
+		"gnohup: failed to run command '" + bad + "': No such file or directory\n"
 	if r.status != 127 || r.stderr != want {
 		t.Errorf("status %d stderr %q, want 127 and %q", r.status, r.stderr, want)
 	}
@@ -310,8 +310,8 @@ func TestGnohupOutputUnwritable(t *testing.T) {
 	}
 	r := runWith(t, dir, runOptions{tty: [3]bool{false, true, false}, env: []string{"HOME=" + home}, cred: cred},
 		append([]string{"gnohup"}, helperArgs("exit", "0")...)...)
-	want := "gnohup: failed to open 'nohup.out': permission denied\n" +
-		"gnohup: failed to open '" + home + "/nohup.out': permission denied\n"
+	want := "gnohup: failed to open 'nohup.out': Permission denied\n" +
+		"gnohup: failed to open '" + home + "/nohup.out': Permission denied\n"
 	if r.status != 125 || r.stderr != want {
 		t.Errorf("status %d, stderr:\n%s\nwant 125 and:\n%s", r.status, r.stderr, want)
 	}

@@ -491,8 +491,8 @@ func TestGrespawnCommandLine(t *testing.T) {
 		{args: args("--max", "many", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'many' for '--max': .*" + try + "$"},
 		{args: args("--del", "-1s", "true"), status: 125, stderrRE: "^grespawn: invalid argument '-1s' for '--delay': a duration cannot be negative" + try + "$"},
 		{args: args("--min-up=soon", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'soon' for '--min-uptime': want a duration such as 500ms, 10s or 2m" + try + "$"},
-		{args: args("gdetach-no-such-command"), status: 127, stderrRE: "^grespawn: failed to run command 'gdetach-no-such-command': no such file or directory\n$"},
-		{args: args("/etc/passwd"), status: 126, stderrRE: "^grespawn: failed to run command '/etc/passwd': permission denied\n$"},
+		{args: args("gdetach-no-such-command"), status: 127, stderrRE: "^grespawn: failed to run command 'gdetach-no-such-command': No such file or directory\n$"},
+		{args: args("/etc/passwd"), status: 126, stderrRE: "^grespawn: failed to run command '/etc/passwd': Permission denied\n$"},
 		{args: args("-m", "-1", "true"), status: 125, stderrRE: "^grespawn: invalid argument '-1' for '--max': cannot be negative" + try + "$"},
 		{args: args("-m", "many", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'many' for '--max': .*" + try + "$"},
 		{args: args("--delay", "-1s", "true"), status: 125, stderrRE: "^grespawn: invalid argument '-1s' for '--delay': a duration cannot be negative" + try + "$"},
@@ -503,8 +503,8 @@ func TestGrespawnCommandLine(t *testing.T) {
 		{args: args("--log-backups", "3", "true"), status: 125, stderrRE: "^grespawn: --log-backups goes with --log" + try + "$"},
 		{args: args("--window", "1m", "true"), status: 125, stderrRE: "^grespawn: --window goes with --max-failures" + try + "$"},
 		{args: args("--pdeathsig", "BOGUS", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'BOGUS' for '--pdeathsig': no signal named BOGUS" + try + "$"},
-		{args: args("-l", "/nonexistent/dir/app.log", "true"), status: 125, stderrRE: "^grespawn: open the log: open /nonexistent/dir/app.log: no such file or directory\n$"},
-		{args: args("--watch", "/nonexistent/src", "true"), status: 125, stderrRE: "^grespawn: watch: stat /nonexistent/src: no such file or directory\n$"},
+		{args: args("-l", "/nonexistent/dir/app.log", "true"), status: 125, stderrRE: "^grespawn: open the log: open /nonexistent/dir/app.log: No such file or directory\n$"},
+		{args: args("--watch", "/nonexistent/src", "true"), status: 125, stderrRE: "^grespawn: watch: stat /nonexistent/src: No such file or directory\n$"},
 	})
 }
 

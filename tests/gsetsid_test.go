@@ -116,16 +116,16 @@ func TestGsetsidCommandLine(t *testing.T) {
 		{name: "unknown short option", args: args("-x", "true"),
 			status: 1, stderr: "gsetsid: invalid option -- 'x'\n" + try},
 		{name: "not found", args: args("gdetach-no-such-command"),
-			status: 127, stderr: "gsetsid: failed to execute gdetach-no-such-command: no such file or directory\n"},
+			status: 127, stderr: "gsetsid: failed to execute gdetach-no-such-command: No such file or directory\n"},
 		{name: "not found, after a fork", args: args("-f", "gdetach-no-such-command"),
-			status: 127, stderr: "gsetsid: failed to execute gdetach-no-such-command: no such file or directory\n"},
+			status: 127, stderr: "gsetsid: failed to execute gdetach-no-such-command: No such file or directory\n"},
 		{name: "not executable", args: func(dir string) []string {
 			p := filepath.Join(dir, "plain")
 			os.WriteFile(p, []byte("true\n"), 0o644)
 			return []string{"-f", "-w", p}
-		}, status: 126, stderr: "gsetsid: failed to execute DIR/plain: permission denied\n"},
+		}, status: 126, stderr: "gsetsid: failed to execute DIR/plain: Permission denied\n"},
 		{name: "-c without a terminal", args: args("-c", "true"),
-			status: 1, stderr: "gsetsid: failed to set the controlling terminal: inappropriate ioctl for device\n"},
+			status: 1, stderr: "gsetsid: failed to set the controlling terminal: Inappropriate ioctl for device\n"},
 		{name: "--help", args: args("--help"),
 			stdoutRE: `(?s)^Usage: gsetsid \[OPTION\]\.\.\. PROGRAM \[ARG\]\.\.\.\n.*-c, --ctty.*-f, --fork.*-w, --wait.*-h, --help.*-V, --version`},
 		{name: "-V", args: args("-V"), stdoutRE: `^gsetsid \(gdetach\) \S+\n$`},

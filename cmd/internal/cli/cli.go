@@ -13,8 +13,10 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 
+	"github.com/gdetach/gdetach/execvp"
 	"github.com/gdetach/gdetach/session"
 	"github.com/spf13/pflag"
 )
@@ -143,7 +145,7 @@ func (p Program) exit(err error, stderr io.Writer) int {
 		}
 		return 128 + int(ws.Signal())
 	}
-	for _, line := range strings.Split(err.Error(), "\n") {
+	for _, line := range strings.Split(strerrorWords(err), "\n") {
 		fmt.Fprintf(stderr, "%s: %s\n", p.Name, line)
 	}
 	var ue *UsageError
@@ -192,3 +194,32 @@ func unwrapPath(err error) error {
 	}
 	return err
 }
+
+// strerrorWords is err's message with the errno that ends a line, if any,
+// in the C library's words, as the classic tools print it ("No such file or
+// directory"), where Go's are lower case. Every line is a cause of its own
+// (errors.Join).
+func strerrorWords(err error) string {
+	lines := strings.Split(err.Error(), "\n")
+	for i, line := range lines {
+		j := strings.LastIndex(line, ": ")
+		if j < 0 {
+			continue
+		}
+		if errno, ok := errnoText()[line[j+2:]]; ok {
+			lines[i] = line[:j+2] + execvp.Strerror(errno)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// errnoText maps Go's words for each errno to it.
+var errnoText = sync.OnceValue(func() map[string]syscall.Errno {
+	m := map[string]syscall.Errno{}
+	for e := syscall.Errno(1); e < 200; e++ {
+		if text := e.Error(); !strings.HasPrefix(text, "errno ") {
+			m[text] = e
+		}
+	}
+	return m
+})

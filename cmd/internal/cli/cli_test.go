@@ -165,7 +165,7 @@ func (failingWriter) Write([]byte) (int, error) {
 func TestHelpWriteErrorIsReported(t *testing.T) {
 	var stderr strings.Builder
 	status := testProgram(nil).Execute([]string{"--help"}, failingWriter{}, &stderr)
-	if status != 125 || stderr.String() != "prog: write error: no space left on device\n" {
+	if status != 125 || stderr.String() != "prog: write error: No space left on device\n" {
 		t.Errorf("status %d, stderr %q", status, stderr.String())
 	}
 }
