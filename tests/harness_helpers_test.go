@@ -38,6 +38,10 @@ func init() {
 		"lines":  linesHelper,
 		"group":  groupHelper,
 		"serve":  serveHelper,
+		// The attack tests of gdaemonize (daemonize_attack_test.go).
+		"rdlock":   rdlockHelper,
+		"unlock":   unlockHelper,
+		"sdnotify": sdnotifyHelper,
 	} {
 		testutil.RegisterHelper(name, f)
 	}
@@ -367,4 +371,119 @@ func serveHelper(args []string) int {
 		_, _ = c.Write([]byte("ok\n")) // a client that went away is its own problem
 		c.Close()
 	}
+}
+
+// rdlockHelper is another user's reader that blocks a pidfile: helper
+// rdlock FILE DIR opens FILE read-only, takes an open-file-description read
+// lock (F_OFD_SETLK, F_RDLCK) on all of it, writes its PID to DIR/pid, and
+// holds the lock until killed. It exits 2 at once, saying why, if it cannot
+// open or lock FILE.
+func rdlockHelper(args []string) int {
+	f, err := os.Open(args[0])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	lk := unix.Flock_t{Type: unix.F_RDLCK}
+	if err := unix.FcntlFlock(f.Fd(), unix.F_OFD_SETLK, &lk); err != nil {
+		fmt.Fprintln(os.Stderr, "helper: read-lock", args[0]+":", err)
+		return 2
+	}
+	writeReady(args[1])
+	testutil.Park()
+	runtime.KeepAlive(f) // the lock lives as long as the descriptor
+	return 0
+}
+
+// unlockHelper is a daemon that closes the descriptors it inherited beyond
+// the standard three, as many do at start-up: helper unlock DIR closes
+// descriptor 3 (gdaemonize's lock) and then runs as the sleep helper does
+// (ready in DIR/pid only once the descriptor is closed).
+func unlockHelper(args []string) int {
+	if err := unix.Close(3); err != nil {
+		fmt.Fprintln(os.Stderr, "helper: close descriptor 3:", err)
+		return 2
+	}
+	return sleepHelper(args[:1])
+}
+
+// sdnotifyHelper is a daemon that speaks the sd_notify protocol step by
+// step: helper sdnotify DIR STEP... writes its PID to DIR/pid at once (the
+// test may look at it while it waits), then runs the steps in order:
+//
+//   - child: start the sleep helper in DIR/child (its PID in DIR/child/pid)
+//     and wait until it is ready; later steps may name it as $CHILD;
+//   - await:NAME: wait until the test creates DIR/NAME;
+//   - exit:N: exit with status N at once;
+//   - anything else: send it, as one datagram, to $NOTIFY_SOCKET
+//     ("READY=1", "MAINPID=$CHILD", "STATUS=loading").
+//
+// Unless a step ends it, it then runs as the sleep helper does in DIR.
+// A wait gives up after ten minutes (the test has failed by then), and a
+// child that dies before it is ready ends the helper with status 2.
+func sdnotifyHelper(args []string) int {
+	dir := args[0]
+	writeReady(dir)
+	fail := func(err error) int {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	child := 0
+	for _, step := range args[1:] {
+		switch name, value, _ := strings.Cut(step, ":"); name {
+		case "child":
+			sub := filepath.Join(dir, "child")
+			if err := os.MkdirAll(sub, 0o755); err != nil {
+				return fail(err)
+			}
+			self, _ := os.Executable()
+			cmd := exec.Command(self)
+			cmd.Args = testutil.HelperArgs("sleep", sub)
+			if err := cmd.Start(); err != nil {
+				return fail(err)
+			}
+			exited := make(chan struct{})
+			go func() { _ = cmd.Wait(); close(exited) }() // reaped when it dies; its status is the test's business
+			if err := awaitFile(filepath.Join(sub, "pid"), exited); err != nil {
+				return fail(err)
+			}
+			child = cmd.Process.Pid
+		case "await":
+			if err := awaitFile(filepath.Join(dir, value), nil); err != nil {
+				return fail(err)
+			}
+		case "exit":
+			n, _ := strconv.Atoi(value)
+			return n
+		default:
+			conn, err := net.Dial("unixgram", os.Getenv("NOTIFY_SOCKET"))
+			if err != nil {
+				return fail(err)
+			}
+			_, err = conn.Write([]byte(strings.ReplaceAll(step, "$CHILD", strconv.Itoa(child))))
+			conn.Close()
+			if err != nil {
+				return fail(err)
+			}
+		}
+	}
+	return sleepHelper(args[:1])
+}
+
+// awaitFile waits until path exists, for ten minutes at most, and gives up
+// at once when gone (if not nil) is closed: the process that was to make it
+// has died.
+func awaitFile(path string, gone <-chan struct{}) error {
+	end := time.Now().Add(10 * time.Minute)
+	for pause := time.Millisecond; time.Now().Before(end); pause = min(2*pause, 50*time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return nil
+		}
+		select {
+		case <-gone:
+			return fmt.Errorf("exited before it made %s", path)
+		case <-time.After(pause):
+		}
+	}
+	return fmt.Errorf("gave up waiting for %s", path)
 }
