@@ -39,6 +39,16 @@ func TestGnohupCommandLine(t *testing.T) {
 			status: 125, stderr: "gnohup: invalid option -- 'x'\n" + try},
 		{name: "option without its value", args: args("-o"),
 			status: 125, stderr: "gnohup: option requires an argument -- 'o'\n" + try},
+		// An empty name is a mistake (an unset variable in -o "$LOG"), never
+		// the option left out: taken as absent, ssh would wait on COMMAND.
+		{name: "empty -o", args: args("-o", "", "true"),
+			status: 125, stderr: "gnohup: invalid argument '' for '--output': cannot be empty\n" + try},
+		{name: "empty --output=", args: args("-q", "--output=", "true"),
+			status: 125, stderr: "gnohup: invalid argument '' for '--output': cannot be empty\n" + try},
+		{name: "empty --pidfile", args: args("--pidfile", "", "true"),
+			status: 125, stderr: "gnohup: invalid argument '' for '--pidfile': cannot be empty\n" + try},
+		{name: "empty --pidfile, POSIXLY_CORRECT", args: args("--pidfile=", "true"), env: []string{"POSIXLY_CORRECT=1"},
+			status: 127, stderr: "gnohup: invalid argument '' for '--pidfile': cannot be empty\n" + try},
 		{name: "--help", args: args("--help"),
 			stdoutRE: `(?s)^Usage: gnohup \[OPTION\]\.\.\. COMMAND \[ARG\]\.\.\.\n.*--output FILE.*--pidfile FILE.*--keep-session.*nohup\.out`},
 		{name: "--version", args: args("--version"),

@@ -22,6 +22,9 @@ func main() { cli.Main(program()) }
 
 func program() cli.Program {
 	opt := detach.Options{Log: log.New(os.Stderr, "gnohup: ", 0)}
+	// Empty names are refused, never taken as absent: -o "$LOG" with LOG
+	// unset would otherwise leave COMMAND on ssh's pipes.
+	var output, pidfile cli.NonEmpty
 	return cli.Program{
 		Name:     "gnohup",
 		Synopsis: "[OPTION]... COMMAND [ARG]...",
@@ -34,12 +37,13 @@ With -o FILE, all three are redirected whatever they are (pipes, sockets),
 so that "ssh host 'gnohup -o app.log server &'" returns at once.
 COMMAND runs in a new session, so the terminal's hangup cannot reach it.`,
 		Flags: func(fs *pflag.FlagSet) {
-			fs.StringVarP(&opt.Output, "output", "o", "", "take COMMAND off the caller's stdio: output to `FILE` (mode 0600), input from /dev/null")
+			fs.VarP(&output, "output", "o", "take COMMAND off the caller's stdio: output to `FILE` (mode 0600), input from /dev/null")
 			fs.BoolVarP(&opt.Quiet, "quiet", "q", false, "do not print the advisory line (\"ignoring input and appending output to …\")")
-			fs.StringVar(&opt.Pidfile, "pidfile", "", "write COMMAND's PID to `FILE`; removed when it exits")
+			fs.Var(&pidfile, "pidfile", "write COMMAND's PID to `FILE`; removed when it exits")
 			fs.BoolVar(&opt.KeepSession, "keep-session", false, "classic nohup: only ignore SIGHUP, stay in the session")
 		},
 		Run: func(argv []string) error {
+			opt.Output, opt.Pidfile = string(output), string(pidfile)
 			if opt.KeepSession && opt.Pidfile != "" {
 				return cli.Usagef("--pidfile cannot be used with --keep-session")
 			}
