@@ -10,4 +10,6 @@
 // (a process group leader, as every job of an interactive shell is) or
 // should not (a foreground job, whose Ctrl-C must still work), it starts the
 // command in a new session and stays behind as a relay (see session.Relay).
+// Asked to fork (Options.Fork), it starts the command in a new session and
+// returns as soon as the command runs, leaving nothing of itself behind.
 package detach

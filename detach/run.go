@@ -39,6 +39,13 @@ type Options struct {
 	// else would be left to remove the file.
 	Pidfile string
 
+	// Fork starts the command as a child in a new session, whatever this
+	// process is, and returns as soon as the command's exec has succeeded:
+	// nothing of gnohup stays behind (no relay), so a caller waiting on
+	// gnohup's descriptors (ssh, through a subshell of the remote shell)
+	// does not wait for the command. It excludes Pidfile and KeepSession.
+	Fork bool
+
 	// KeepSession gives classic nohup: SIGHUP ignored, the command exec'd in
 	// place, still in the terminal's session. A program that resets SIGHUP
 	// (node) or catches it (gunicorn) then still gets the terminal's hangup.
@@ -61,7 +68,7 @@ func forwarded() []os.Signal {
 // Run runs argv[0], looked up in PATH, detached from the terminal. When it
 // execs the command in place it returns only on failure. When it relays, it
 // returns when the command exits: nil, or the *exec.ExitError of the
-// command. A command that cannot be run is an *execvp.Error (status 126 or
+// command. When it forks, it returns nil once the command runs. A command that cannot be run is an *execvp.Error (status 126 or
 // 127, "failed to run command 'NAME': …"); other errors are gnohup's own
 // failures.
 func Run(argv []string, opt Options) error {
@@ -96,11 +103,15 @@ func Run(argv []string, opt Options) error {
 	}
 	defer closeAll(std)
 
-	m := chooseMode(opt, session.IsProcessGroupLeader(), session.InTerminalForeground(), signal.Ignored(syscall.SIGINT))
-	if m == relayed {
+	switch chooseMode(opt, session.IsProcessGroupLeader(), session.InTerminalForeground(), signal.Ignored(syscall.SIGINT)) {
+	case relayed:
 		return relay(argv, std, opt.Output != "", pf)
+	case forked:
+		return fork(argv, std)
+	case execSameSession:
+		return execInPlace(argv, std, false)
 	}
-	return execInPlace(argv, std, m == execNewSession)
+	return execInPlace(argv, std, true)
 }
 
 // lockPidfile takes the pidfile's lock, refusing what the pidfile policy
@@ -128,6 +139,7 @@ const (
 	execNewSession  mode = iota // setsid, then exec in place: the PID is kept
 	execSameSession             // --keep-session: exec in place, as nohup does
 	relayed                     // a child in a new session; gnohup relays signals
+	forked                      // --fork: a child in a new session; gnohup exits once it runs
 )
 
 // chooseMode decides how to start the command, from the options and from what
@@ -137,6 +149,8 @@ const (
 // job control, which no Ctrl-C reaches anyway).
 func chooseMode(opt Options, leader, foreground, interruptIgnored bool) mode {
 	switch {
+	case opt.Fork:
+		return forked
 	case opt.KeepSession:
 		return execSameSession
 	case opt.Pidfile != "", leader, foreground && !interruptIgnored:
@@ -253,16 +267,7 @@ func execInPlace(argv []string, std [3]*os.File, newSession bool) error {
 // not nil, the command's PID is written to it once the command runs, and it
 // is removed when the command exits.
 func relay(argv []string, std [3]*os.File, letGo bool, pf *pidfile.File) error {
-	cmd := &exec.Cmd{Path: argv[0], Args: argv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
-	if std[0] != nil {
-		cmd.Stdin = std[0]
-	}
-	if std[1] != nil {
-		cmd.Stdout = std[1]
-	}
-	if std[2] != nil {
-		cmd.Stderr = std[2]
-	}
+	cmd := command(argv, std)
 	r := session.Relay{Forward: forwarded(), Ignore: []os.Signal{syscall.SIGHUP}}
 	written := 0
 	r.Started = func(pid int) error {
@@ -286,6 +291,43 @@ func relay(argv []string, std [3]*os.File, letGo bool, pf *pidfile.File) error {
 		}()
 	}
 	return r.Run(cmd)
+}
+
+// fork starts the command as a child in a new session, with std as its
+// descriptors 0-2 and SIGHUP ignored, and returns once its exec has
+// succeeded (exec.Cmd.Start learns of a failed exec through its close-on-exec
+// pipe): nil, or the *execvp.Error of a command that cannot run. The child
+// is left to run on; when gnohup exits it is re-parented to init (or the
+// nearest subreaper), which reaps it.
+func fork(argv []string, std [3]*os.File) error {
+	// Ignored, not caught: the child inherits the disposition, and keeps it
+	// across its exec.
+	signal.Ignore(syscall.SIGHUP)
+	cmd := command(argv, std)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	started, err := execvp.Start(cmd, argv[0])
+	if err != nil {
+		return err
+	}
+	// Every standard descriptor is an *os.File, so Start made no copying
+	// goroutine and there is nothing to wait for: the child is on its own.
+	return started.Process.Release()
+}
+
+// command is the Cmd that runs argv with std as its descriptors 0-2, this
+// process's own where std has nil.
+func command(argv []string, std [3]*os.File) *exec.Cmd {
+	cmd := &exec.Cmd{Path: argv[0], Args: argv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	if std[0] != nil {
+		cmd.Stdin = std[0]
+	}
+	if std[1] != nil {
+		cmd.Stdout = std[1]
+	}
+	if std[2] != nil {
+		cmd.Stderr = std[2]
+	}
+	return cmd
 }
 
 // takeOver points this process's own descriptors 0-2 at std.

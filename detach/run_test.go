@@ -23,6 +23,8 @@ func TestChooseMode(t *testing.T) {
 		{"interactive foreground job", Options{}, true, true, false, relayed},
 		{"pidfile needs a remover", Options{Pidfile: "p"}, false, false, false, relayed},
 		{"classic nohup", Options{KeepSession: true}, true, true, false, execSameSession},
+		{"fork from a script", Options{Fork: true}, false, false, false, forked},
+		{"fork as an interactive foreground job", Options{Fork: true}, true, true, false, forked},
 	} {
 		if got := chooseMode(c.opt, c.leader, c.foreground, c.interruptIgnored); got != c.want {
 			t.Errorf("%s: mode %d, want %d", c.name, got, c.want)

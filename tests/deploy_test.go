@@ -4,7 +4,6 @@ package tests
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -162,38 +161,50 @@ func TestGnohupOutputLetsGoOfCallerDescriptors(t *testing.T) {
 
 // The deploy script's one-liner: `ssh host 'gnohup -o app.log server &'`
 // returns at once, and the server goes on answering; so does the form with
-// a cd first, written with ';' (with '&&' the whole list is the background
-// job, and the subshell bash forks for it keeps ssh's pipes until the
-// server exits: gnohup(1) says so). With classic nohup, the control, ssh
-// waits until the server is gone.
+// a cd first, written with ';'. With '&&' and '&' the whole list is the
+// background job, and the subshell bash forks for it keeps ssh's pipes until
+// the server exits (gnohup(1) says so); `cd DIR && gnohup -f -o app.log
+// server`, without '&', returns whatever the shell does around it, since
+// gnohup -f is gone once the server runs. With classic nohup, the controls,
+// ssh waits until the server is gone: `nohup server &` leaves the server on
+// ssh's pipes, and the careful `cd DIR && nohup server > app.log 2>&1 <
+// /dev/null &` is held by the subshell.
 func TestGnohupOverSSH(t *testing.T) {
 	srv := startSSHD(t)
-	t.Run("control: nohup server &", func(t *testing.T) {
-		dir := tempDir(t)
-		_, exited := srv.start(t, fmt.Sprintf("nohup %s &", serveLine(dir)))
-		pid := readyPID(t, dir)
-		killAtCleanup(t, pid)
-		if got := ask(t, dir); got != "ok\n" {
-			t.Fatalf("the server answered %q", got)
-		}
-		select {
-		case <-exited:
-			t.Fatal("ssh returned while the server runs: this control shows nothing")
-		default:
-		}
-		syscall.Kill(pid, syscall.SIGKILL)
-		select {
-		case <-exited:
-		case <-time.After(time.Until(testutil.Deadline(t))):
-			t.Fatal("ssh did not return even after the server died")
-		}
-	})
+	for _, c := range []struct {
+		name, line string // line: DIR for the directory, SERVER
+	}{
+		{"control: nohup server &", "nohup SERVER &"},
+		{"control: cd DIR && nohup server > app.log 2>&1 < /dev/null &", "cd DIR && nohup SERVER > app.log 2>&1 < /dev/null &"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := tempDir(t)
+			_, exited := srv.start(t, strings.NewReplacer("DIR", shellQuote(dir), "SERVER", serveLine(dir)).Replace(c.line))
+			pid := readyPID(t, dir)
+			killAtCleanup(t, pid)
+			if got := ask(t, dir); got != "ok\n" {
+				t.Fatalf("the server answered %q", got)
+			}
+			select {
+			case <-exited:
+				t.Fatal("ssh returned while the server runs: this control shows nothing")
+			default:
+			}
+			syscall.Kill(pid, syscall.SIGKILL)
+			select {
+			case <-exited:
+			case <-time.After(time.Until(testutil.Deadline(t))):
+				t.Fatal("ssh did not return even after the server died")
+			}
+		})
+	}
 	gnohup := shellQuote(filepath.Join(binDir, "gnohup"))
 	for _, c := range []struct {
 		name, line string // line: DIR for the directory, GNOHUP and SERVER
 	}{
 		{"gnohup -o FILE server &", "GNOHUP -o DIR/app.log SERVER &"},
 		{"cd DIR; gnohup -o app.log server &", "cd DIR; GNOHUP -o app.log SERVER &"},
+		{"cd DIR && gnohup -f -o app.log server", "cd DIR && GNOHUP -f -o app.log SERVER"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := tempDir(t)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -92,6 +93,27 @@ func TestGnohupCommandLine(t *testing.T) {
 		{name: "--pidfile with --keep-session", args: func(dir string) []string {
 			return []string{"--keep-session", "--pidfile", dir + "/p", "true"}
 		}, status: 125, stderr: "gnohup: --pidfile cannot be used with --keep-session\n" + try},
+		// -f: gnohup is gone once COMMAND runs, so nothing would hold or
+		// remove a pidfile; and it is a new session by definition.
+		{name: "--pidfile with --fork", args: func(dir string) []string {
+			return []string{"-f", "--pidfile", dir + "/p", "true"}
+		}, status: 125, stderr: "gnohup: --pidfile cannot be used with --fork\n" + try,
+			after: func(t *testing.T, dir string) {
+				if _, err := os.Lstat(dir + "/p"); err == nil {
+					t.Error("the pidfile was created")
+				}
+			}},
+		{name: "--fork with --keep-session", args: args("--keep-session", "--fork", "true"),
+			status: 125, stderr: "gnohup: --fork cannot be used with --keep-session\n" + try},
+		{name: "-f, not found", args: args("-f", "gdetach-no-such-command"),
+			status: 127, stderr: "gnohup: failed to run command 'gdetach-no-such-command': No such file or directory\n"},
+		{name: "-f, not executable", args: func(dir string) []string { return []string{"-f", notExec(dir)} },
+			status: 126, stderr: "gnohup: failed to run command 'DIR/plain.sh': Permission denied\n"},
+		{name: "-f, the interpreter missing", args: func(dir string) []string {
+			p := filepath.Join(dir, "bad")
+			os.WriteFile(p, []byte("#!/nonexistent/interpreter\n"), 0o755)
+			return []string{"--fork", p}
+		}, status: 127, stderr: "gnohup: failed to run command 'DIR/bad': No such file or directory\n"},
 		{name: "pidfile directory missing", args: func(dir string) []string {
 			return append([]string{"--pidfile", dir + "/missing/p", "-o", dir + "/nohup.out"}, helperArgs("exit", "0")...)
 		}, status: 125, stderr: "gnohup: pidfile: open DIR/missing/p: No such file or directory\n"},
@@ -324,5 +346,39 @@ func TestGnohupOutputUnwritable(t *testing.T) {
 		"gnohup: failed to open '" + home + "/nohup.out': Permission denied\n"
 	if r.status != 125 || r.stderr != want {
 		t.Errorf("status %d, stderr:\n%s\nwant 125 and:\n%s", r.status, r.stderr, want)
+	}
+}
+
+// -f from an interactive shell, where a foreground gnohup otherwise stays as
+// the job's relay: the prompt comes back at once with status 0 while the
+// command runs, detached as ever (a session of its own, no terminal, SIGHUP
+// ignored, the terminal's descriptors redirected as nohup does), with no
+// gnohup left above it, and it survives the hangup.
+func TestGnohupFork(t *testing.T) {
+	dir := tempDir(t)
+	tm := startTerm(t, dir)
+	if got := tm.status("gnohup -f "+helperLine("sleep", dir), dir); got != 0 {
+		t.Fatalf("gnohup -f exited with %d, want 0", got)
+	}
+	pid := readyPID(t, dir)
+	killAtCleanup(t, pid)
+	if !strings.Contains(tm.output(), "gnohup: ignoring input and appending output to 'nohup.out'") {
+		t.Error("no advisory line on the terminal")
+	}
+	p := mustStat(t, pid)
+	if p.SID != pid || p.TTYNr != 0 || !sigIgnored(t, pid, syscall.SIGHUP) {
+		t.Errorf("sid %d (pid %d), tty_nr %d, SIGHUP ignored %v: want a session of its own, no terminal, SIGHUP ignored",
+			p.SID, pid, p.TTYNr, sigIgnored(t, pid, syscall.SIGHUP))
+	}
+	if parent := procStrings(t, p.PPID, "cmdline")[0]; filepath.Base(parent) == "gnohup" {
+		t.Errorf("the command's parent %d is %s: a gnohup stayed behind", p.PPID, parent)
+	}
+	fds := fdTargets(t, pid)
+	if nohupOut := filepath.Join(dir, "nohup.out"); fds[0] != os.DevNull || fds[1] != nohupOut || fds[2] != nohupOut {
+		t.Errorf("the command's fds 0-2: %q %q %q; want /dev/null and nohup.out twice", fds[0], fds[1], fds[2])
+	}
+	tm.hangup()
+	if !alive(t, dir, pid) {
+		t.Error("the command did not survive the hangup")
 	}
 }

@@ -33,18 +33,27 @@ func program() cli.Program {
 If standard output is a terminal, append output to 'nohup.out' if possible,
 '$HOME/nohup.out' otherwise.
 If standard error is a terminal, redirect it to standard output.
-With -o FILE, all three are redirected whatever they are (pipes, sockets),
-so that "ssh host 'gnohup -o app.log server &'" returns at once.
-COMMAND runs in a new session, so the terminal's hangup cannot reach it.`,
+With -o FILE, all three are redirected whatever they are (pipes, sockets).
+COMMAND runs in a new session, so the terminal's hangup cannot reach it.
+With -f, gnohup exits as soon as COMMAND runs: over ssh, write
+  ssh host 'cd app && gnohup -f -o app.log ./server'`,
 		Flags: func(fs *pflag.FlagSet) {
 			fs.VarP(&output, "output", "o", "take COMMAND off the caller's stdio: output to `FILE` (mode 0600), input from /dev/null")
 			fs.BoolVarP(&opt.Quiet, "quiet", "q", false, "do not print the advisory line (\"ignoring input and appending output to …\")")
 			fs.Var(&pidfile, "pidfile", "write COMMAND's PID to `FILE`; removed when it exits")
+			fs.BoolVarP(&opt.Fork, "fork", "f", false, "start COMMAND in a new session and exit once it runs (no relay stays)")
 			fs.BoolVar(&opt.KeepSession, "keep-session", false, "classic nohup: only ignore SIGHUP, stay in the session")
 		},
 		Run: func(argv []string) error {
 			opt.Output, opt.Pidfile = string(output), string(pidfile)
-			if opt.KeepSession && opt.Pidfile != "" {
+			switch {
+			case opt.Fork && opt.KeepSession:
+				return cli.Usagef("--fork cannot be used with --keep-session")
+			case opt.Fork && opt.Pidfile != "":
+				// gnohup is gone once COMMAND runs: nobody would remove the
+				// file, nor hold its lock.
+				return cli.Usagef("--pidfile cannot be used with --fork")
+			case opt.KeepSession && opt.Pidfile != "":
 				return cli.Usagef("--pidfile cannot be used with --keep-session")
 			}
 			return detach.Run(argv, opt)
