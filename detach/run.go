@@ -84,11 +84,11 @@ func Run(argv []string, opt Options) error {
 			return err
 		}
 	}
-	var tty [3]bool
-	for fd := range tty {
-		tty[fd] = fdio.IsTerminal(fd)
+	var kinds [3]Descriptor
+	for fd := range kinds {
+		kinds[fd] = inspect(fd)
 	}
-	plan := NewPlan(tty, opt.Output != "")
+	plan := NewPlan(kinds, opt.Output != "")
 	std, err := open(plan, opt)
 	if err == nil && pf != nil && (std[1] != nil && pf.Same(std[1]) || std[2] != nil && pf.Same(std[2])) {
 		closeAll(std)
@@ -174,9 +174,15 @@ func open(plan Plan, opt Options) (std [3]*os.File, err error) {
 		}
 	}
 	name := ""
-	if plan.StdoutToFile {
-		if std[1], name, err = openOutput(opt.Output); err != nil {
+	if plan.OpensOutput() {
+		var f *os.File
+		if f, name, err = openOutput(opt.Output); err != nil {
 			return std, err
+		}
+		if plan.StdoutToFile {
+			std[1] = f
+		} else {
+			std[2] = f // StderrToFile: standard output was closed
 		}
 	}
 	if plan.StderrToStdout {

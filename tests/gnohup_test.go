@@ -382,3 +382,78 @@ func TestGnohupFork(t *testing.T) {
 		t.Error("the command did not survive the hangup")
 	}
 }
+
+// A descriptor the caller closed, with nohup as the control. The Go runtime
+// opens /dev/null read-write on a closed descriptor before gnohup runs;
+// gnohup takes that for closed, and then does what nohup does where that
+// decides where output goes: with standard output closed and standard error
+// a terminal, standard error is appended to nohup.out (nohup's two lines
+// say so), not lost. /dev/null opened by a shell (write-only) is a file like
+// any other. Where gnohup(1) says gnohup cannot do as nohup, gnohup's own
+// outcome is given.
+func TestGnohupClosedDescriptors(t *testing.T) {
+	type outcome struct {
+		status   int
+		stderr   string // on standard error, PROG standing for the command's name
+		nohupOut string // what nohup.out holds; "-" when there is none
+	}
+	two := func(input string) string {
+		return "PROG: " + input + "appending output to 'nohup.out'\nPROG: " + input + "redirecting stderr to stdout\n"
+	}
+	cases := []struct {
+		name   string
+		sh     string
+		tty    [3]bool
+		nohup  outcome
+		gnohup *outcome // nil: as nohup
+	}{
+		{name: "stdout closed, stderr a terminal", sh: "exec 1>&-", tty: [3]bool{false, false, true},
+			nohup: outcome{0, two(""), "err\n"}},
+		{name: "stdin a terminal, stdout closed, stderr a terminal", sh: "exec 1>&-", tty: [3]bool{true, false, true},
+			nohup: outcome{0, two("ignoring input and "), "err\n"}},
+		{name: "stdin and stdout closed, stderr a terminal", sh: "exec 0<&- 1>&-", tty: [3]bool{false, false, true},
+			nohup: outcome{0, two(""), "err\n"}},
+		{name: "stdout closed, stderr a file", sh: "exec 1>&-",
+			nohup: outcome{0, "err\n", "-"}},
+		{name: "stdin closed, stdout a terminal", sh: "exec 0<&-", tty: [3]bool{false, true, false},
+			nohup: outcome{0, "PROG: appending output to 'nohup.out'\nerr\n", "out\n"}},
+		{name: "stdout >/dev/null, stderr a terminal", sh: "exec 1>/dev/null", tty: [3]bool{false, false, true},
+			nohup: outcome{0, "PROG: redirecting stderr to stdout\n", "-"}},
+		// gnohup(1): a caller's read-write /dev/null looks closed...
+		{name: "stdout <>/dev/null, stderr a terminal", sh: "exec 1<>/dev/null", tty: [3]bool{false, false, true},
+			nohup: outcome{0, "PROG: redirecting stderr to stdout\n", "-"}, gnohup: &outcome{0, two(""), "err\n"}},
+		// ... so gnohup does not refuse to run when its line would go to a
+		// closed standard error (nohup's write fails: 125, nothing run).
+		{name: "stdout a terminal, stderr closed", sh: "exec 2>&-", tty: [3]bool{true, true, false},
+			nohup: outcome{125, "", ""}, gnohup: &outcome{0, "", "out\n"}},
+	}
+	for _, c := range cases {
+		for _, prog := range []string{"nohup", "gnohup"} {
+			t.Run(prog+"/"+c.name, func(t *testing.T) {
+				want := c.nohup
+				if prog == "gnohup" && c.gnohup != nil {
+					want = *c.gnohup
+				}
+				dir := tempDir(t)
+				// Its standard output unchecked: closed, it fails under nohup.
+				r := runWith(t, dir, runOptions{tty: c.tty, sh: c.sh}, prog, "sh", "-c", "echo out 2>/dev/null; echo err >&2")
+				if wantStderr := strings.ReplaceAll(want.stderr, "PROG", prog); r.status != want.status || r.stderr != wantStderr {
+					t.Errorf("status %d, stderr %q; want %d and %q", r.status, r.stderr, want.status, wantStderr)
+				}
+				nohupOut := filepath.Join(dir, "nohup.out")
+				st, err := os.Stat(nohupOut)
+				switch {
+				case want.nohupOut == "-" && err == nil:
+					t.Errorf("nohup.out was created, holding %q", readFile(t, nohupOut))
+				case want.nohupOut == "-":
+				case err != nil:
+					t.Errorf("nohup.out: %v, want it to hold %q", err, want.nohupOut)
+				case st.Mode().Perm() != 0o600:
+					t.Errorf("nohup.out has mode %#o, want 0600", st.Mode().Perm())
+				case readFile(t, nohupOut) != want.nohupOut:
+					t.Errorf("nohup.out holds %q, want %q", readFile(t, nohupOut), want.nohupOut)
+				}
+			})
+		}
+	}
+}

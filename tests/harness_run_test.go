@@ -33,12 +33,19 @@ type runOptions struct {
 	tty  [3]bool             // which of fds 0-2 are terminals (each its own pty); the others are files
 	env  []string            // added to the environment
 	cred *syscall.Credential // run as another user
+	// sh, if set, is shell code /bin/sh runs first, in the process that then
+	// becomes the command (exec): "exec 1>&-" closes standard output, as a
+	// caller's `>&-` does, which exec.Cmd cannot.
+	sh string
 }
 
 // runWith runs args in dir as o says, and returns what happened.
 func runWith(t *testing.T, dir string, o runOptions, args ...string) run {
 	t.Helper()
 	tty := o.tty
+	if o.sh != "" {
+		args = append([]string{"sh", "-c", o.sh + `; exec "$@"`, "sh"}, args...)
+	}
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), o.env...)
