@@ -3,6 +3,7 @@
 package tests
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/creack/pty"
 	"github.com/gdetach/gdetach/tests/testutil"
 )
 
@@ -452,6 +454,72 @@ func TestGnohupClosedDescriptors(t *testing.T) {
 					t.Errorf("nohup.out has mode %#o, want 0600", st.Mode().Perm())
 				case readFile(t, nohupOut) != want.nohupOut:
 					t.Errorf("nohup.out holds %q, want %q", readFile(t, nohupOut), want.nohupOut)
+				}
+			})
+		}
+	}
+}
+
+// The advisory line written to a broken pipe (the caller's reader gone),
+// with nohup as the control. A caller that ignored SIGPIPE (`trap '' PIPE`,
+// many daemons) sees nohup's write fail and nohup exit 125 (127 under
+// POSIXLY_CORRECT) without running COMMAND; gnohup does the same, where the
+// Go runtime made it die of SIGPIPE. With SIGPIPE at its default, nohup dies
+// of it; gnohup cannot tell the two callers apart (the runtime replaced the
+// disposition before main) and exits 125 all the same, as gnohup(1) says.
+func TestGnohupAdvisoryLineToBrokenPipe(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		ignore        bool
+		env           []string
+		nohup, gnohup string // how the command ended
+	}{
+		{"SIGPIPE ignored", true, nil, "exit status 125", "exit status 125"},
+		{"SIGPIPE ignored, POSIXLY_CORRECT", true, []string{"POSIXLY_CORRECT=1"}, "exit status 127", "exit status 127"},
+		{"SIGPIPE at its default", false, nil, "signal: broken pipe", "exit status 125"},
+	} {
+		for _, prog := range []string{"nohup", "gnohup"} {
+			t.Run(prog+"/"+c.name, func(t *testing.T) {
+				dir := tempDir(t)
+				r, w, err := os.Pipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.Close() // the reader is gone before anything is written
+				defer w.Close()
+				// Standard input a terminal, so that there is a line to say.
+				master, tty, err := pty.Open()
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer master.Close()
+				defer tty.Close()
+				out, err := os.Create(filepath.Join(dir, "out"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer out.Close()
+				sh := `exec "$@"`
+				if c.ignore {
+					sh = `trap '' PIPE; ` + sh
+				}
+				cmd := exec.Command("sh", "-c", sh, "sh", prog, "sh", "-c", "touch ran")
+				cmd.Dir, cmd.Env = dir, append(os.Environ(), c.env...)
+				cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, out, w
+				err = cmd.Run()
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) {
+					t.Fatalf("%s: %v, want it to fail", prog, err)
+				}
+				want := c.nohup
+				if prog == "gnohup" {
+					want = c.gnohup
+				}
+				if got := ee.ProcessState.String(); got != want {
+					t.Errorf("%s ended with %q, want %q", prog, got, want)
+				}
+				if _, err := os.Stat(filepath.Join(dir, "ran")); err == nil {
+					t.Error("the command ran")
 				}
 			})
 		}

@@ -12,13 +12,24 @@ package main
 import (
 	"log"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/gdetach/gdetach/cmd/internal/cli"
 	"github.com/gdetach/gdetach/detach"
 	"github.com/spf13/pflag"
 )
 
-func main() { cli.Main(program()) }
+func main() {
+	// A write of gnohup's own to a broken pipe (its advisory line, a
+	// message) fails with EPIPE instead of killing it, so it exits 125, as
+	// nohup does when its caller ignored SIGPIPE, without running COMMAND.
+	// Whether the caller ignored SIGPIPE cannot be known here: the Go runtime
+	// replaced the disposition before main. COMMAND starts with SIGPIPE at
+	// its default action all the same: exec resets a caught signal.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	cli.Main(program())
+}
 
 func program() cli.Program {
 	opt := detach.Options{Log: log.New(os.Stderr, "gnohup: ", 0)}
