@@ -461,7 +461,7 @@ func TestGnohupClosedDescriptors(t *testing.T) {
 }
 
 // The advisory line written to a broken pipe (the caller's reader gone),
-// with nohup as the control. A caller that ignored SIGPIPE (`trap '' PIPE`,
+// with nohup as the control. A caller that ignored SIGPIPE (a shell's trap,
 // many daemons) sees nohup's write fail and nohup exit 125 (127 under
 // POSIXLY_CORRECT) without running COMMAND; gnohup does the same, where the
 // Go runtime made it die of SIGPIPE. With SIGPIPE at its default, nohup dies
