@@ -68,9 +68,9 @@ func forwarded() []os.Signal {
 // Run runs argv[0], looked up in PATH, detached from the terminal. When it
 // execs the command in place it returns only on failure. When it relays, it
 // returns when the command exits: nil, or the *exec.ExitError of the
-// command. When it forks, it returns nil once the command runs. A command that cannot be run is an *execvp.Error (status 126 or
-// 127, "failed to run command 'NAME': …"); other errors are gnohup's own
-// failures.
+// command. When it forks, it returns nil once the command runs. A command
+// that cannot be run is an *execvp.Error (status 126 or 127, "failed to run
+// command 'NAME': …"); other errors are gnohup's own failures.
 func Run(argv []string, opt Options) error {
 	if _, err := execvp.LookPath(argv[0], os.Environ()); err != nil {
 		return err
