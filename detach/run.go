@@ -55,16 +55,6 @@ type Options struct {
 	Log *log.Logger
 }
 
-// forwarded lists the signals a relaying gnohup passes on to the command.
-// SIGHUP is not among them: the relay ignores it, and so does the command.
-// A keyboard stop (SIGTSTP) stops the command too (see session.Relay).
-func forwarded() []os.Signal {
-	return []os.Signal{
-		syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGUSR1,
-		syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGCONT,
-	}
-}
-
 // Run runs argv[0], looked up in PATH, detached from the terminal. When it
 // execs the command in place it returns only on failure. When it relays, it
 // returns when the command exits: nil, or the *exec.ExitError of the
@@ -274,7 +264,7 @@ func execInPlace(argv []string, std [3]*os.File, newSession bool) error {
 // is removed when the command exits.
 func relay(argv []string, std [3]*os.File, letGo bool, pf *pidfile.File) error {
 	cmd := command(argv, std)
-	r := session.Relay{Forward: forwarded(), Ignore: []os.Signal{syscall.SIGHUP}}
+	r := session.Relay{Ignore: []os.Signal{syscall.SIGHUP}}
 	written := 0
 	r.Started = func(pid int) error {
 		if pf != nil {

@@ -396,7 +396,7 @@ func (sv *supervision) signal(sig syscall.Signal) {
 		// Stop the command's group, then grespawn itself, as the shell
 		// expects of a job; continue both when grespawn is continued.
 		sv.signalGroup(syscall.SIGSTOP)
-		session.Suspend()
+		session.Suspend(syscall.SIGTSTP)
 		sv.signalGroup(syscall.SIGCONT)
 	default:
 		sv.forward(sig)

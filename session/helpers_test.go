@@ -64,7 +64,6 @@ func relayHelper(args []string) int {
 	cmd := exec.Command(self)
 	cmd.Args = testutil.HelperArgs("sleeper", args[1])
 	r := Relay{
-		Forward: []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGCONT},
 		Ignore:  []os.Signal{syscall.SIGHUP},
 		Started: func(int) error { writeReady(args[0]); return nil },
 	}

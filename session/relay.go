@@ -4,56 +4,89 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"github.com/gdetach/gdetach/execvp"
+	"golang.org/x/sys/unix"
 )
 
 // A Relay runs a program in a session of its own and stays behind as its
-// proxy: the signals sent to the relay are passed on to the program, and the
-// relay ends when the program does. This keeps a user's kill and the
-// terminal's job control (Ctrl-C, Ctrl-Z, fg, bg) working for a program that
-// has left the terminal's session, where the terminal cannot reach it.
+// proxy: to the shell the relay is the job, so whatever is done to the relay
+// is done to the program's whole process group (the program leads it), as a
+// shell does to a job. The relay ends when the program does.
 //
-// A keyboard stop (SIGTSTP) stops the program with SIGSTOP (its process group
-// is orphaned, so the kernel would discard a SIGTSTP) and then the relay
-// itself, so the shell sees the job stop; when the relay is continued it
-// continues the program.
+// Every signal a process can catch is passed on, but:
+//   - those in Ignore or Swallow (see there);
+//   - SIGCHLD, the relay's own news of its program;
+//   - SIGURG, which the Go runtime sends itself to preempt goroutines: a
+//     user's cannot be told from the runtime's;
+//   - SIGPROF, which the Go runtime keeps for its profiler;
+//   - the signals os/signal cannot catch on Linux (Unmanaged: 32 and 34,
+//     ignored once the program runs so they cannot kill the relay, and 33,
+//     the runtime's own);
+//   - SIGKILL and SIGSTOP, which nobody can catch: a SIGSTOP stops the relay
+//     alone, and the SIGCONT that resumes it is passed on.
+//
+// A job-control stop (SIGTSTP, SIGTTIN, SIGTTOU) stops the program's group
+// with SIGSTOP (the group is orphaned, so the kernel would discard the
+// signal itself) and then the relay by the same signal, so the shell sees
+// the job stop; when the relay is continued it continues the group. The
+// program starts with every signal at its default action, but those in
+// Ignore.
 type Relay struct {
-	// Forward lists the signals passed on to the program. A signal the relay
-	// was started with ignored (SIGHUP or SIGINT from a shell without job
-	// control) stays ignored, in the relay and the program, and is not
-	// forwarded.
-	Forward []os.Signal
-
-	// Ignore lists the signals the relay ignores; the program starts with
-	// them ignored too.
+	// Ignore lists signals the relay ignores: the program starts with them
+	// ignored too (gnohup's SIGHUP).
 	Ignore []os.Signal
+
+	// Swallow lists signals the relay catches and does not pass on: the
+	// program starts with them at their default action (gsetsid -w's
+	// SIGHUP: the terminal's hangup must not cross into the program's new
+	// session).
+	Swallow []os.Signal
 
 	// Started, if not nil, is called with the program's PID once it runs. If
 	// it fails, the program is killed and Run returns that error.
 	Started func(pid int) error
 }
 
-// Run starts cmd in a new session (it sets cmd.SysProcAttr.Setsid) and relays
-// signals until the program exits. The program is cmd.Path (cmd.Args[0]
-// when empty), a name or a path, found as execvp(3) finds it. Run returns nil when the program
-// exits with status 0, the *exec.ExitError from Wait when it fails or is
-// killed, and an *execvp.Error when the program cannot be run.
+// notRelayed are the signals a relay never passes on (see Relay).
+var notRelayed = []syscall.Signal{syscall.SIGKILL, syscall.SIGSTOP, syscall.SIGCHLD, syscall.SIGURG, syscall.SIGPROF}
+
+// Relayed lists the signals a Relay passes on: every signal but those of
+// notRelayed and Unmanaged. A signal this process was started with ignored
+// (SIGINT from a shell without job control) stays ignored, in the relay and
+// the program, and is not passed on either.
+func Relayed() []syscall.Signal {
+	var sigs []syscall.Signal
+	for sig := syscall.Signal(1); sig <= maxSignal; sig++ {
+		if !slices.Contains(notRelayed, sig) && !slices.Contains(Unmanaged, sig) {
+			sigs = append(sigs, sig)
+		}
+	}
+	return sigs
+}
+
+// Run starts cmd in a new session (it sets cmd.SysProcAttr.Setsid) and
+// relays signals until the program exits. The program is cmd.Path
+// (cmd.Args[0] when empty), a name or a path, found as execvp(3) finds it.
+// Run returns nil when the program exits with status 0, the *exec.ExitError
+// from Wait when it fails or is killed, and an *execvp.Error when the program
+// cannot be run.
 func (r *Relay) Run(cmd *exec.Cmd) error {
 	for _, s := range r.Ignore {
 		signal.Ignore(s)
 	}
 	// Register before the start, so no signal falls between the two; a
 	// buffered channel, so none is dropped while one is being passed on.
-	sigs := make(chan os.Signal, 64)
-	var relayed []os.Signal
-	for _, s := range append(r.Forward, syscall.SIGTSTP) {
+	sigs := make(chan os.Signal, 128)
+	var caught []os.Signal
+	for _, s := range Relayed() {
 		if !signal.Ignored(s) {
-			relayed = append(relayed, s)
+			caught = append(caught, s)
 		}
 	}
-	signal.Notify(sigs, relayed...)
+	signal.Notify(sigs, caught...)
 	defer signal.Stop(sigs)
 
 	if cmd.SysProcAttr == nil {
@@ -68,8 +101,11 @@ func (r *Relay) Run(cmd *exec.Cmd) error {
 	if err != nil {
 		return err
 	}
+	// The program has them at their default; the relay must not die of them.
+	defer IgnoreUnmanaged()()
+	group := cmd.Process.Pid // it leads its session, and so its process group
 	if r.Started != nil {
-		if err := r.Started(cmd.Process.Pid); err != nil {
+		if err := r.Started(group); err != nil {
 			_ = cmd.Process.Kill() // it has run no code of its own that matters yet
 			_ = cmd.Wait()
 			return err
@@ -82,26 +118,30 @@ func (r *Relay) Run(cmd *exec.Cmd) error {
 		case err := <-exited:
 			return err
 		case s := <-sigs:
-			pass(cmd.Process, s.(syscall.Signal))
+			if !slices.Contains(r.Swallow, s) {
+				pass(group, s.(syscall.Signal))
+			}
 		}
 	}
 }
 
-// pass delivers the relay's signal s to the program p.
-func pass(p *os.Process, s syscall.Signal) {
-	if s != syscall.SIGTSTP {
-		signalProcess(p, s)
-		return
+// pass delivers the relay's signal s to the process group of the program,
+// as a shell signals a job. The group cannot be another's: its leader, the
+// program, is this process's child and is reaped only after the last signal.
+func pass(group int, s syscall.Signal) {
+	switch s {
+	case syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU:
+		signalGroup(group, syscall.SIGSTOP)
+		Suspend(s)
+		// Running again: continued by fg or bg, or the stop was discarded.
+		signalGroup(group, syscall.SIGCONT)
+	default:
+		signalGroup(group, s)
 	}
-	signalProcess(p, syscall.SIGSTOP)
-	Suspend()
-	// Running again: continued by fg or bg, or the stop was discarded.
-	signalProcess(p, syscall.SIGCONT)
 }
 
-// signalProcess sends s to p. p is our own unreaped child, so the only
-// possible failure is os.ErrProcessDone, when it has just exited and Wait is
-// about to report it.
-func signalProcess(p *os.Process, s syscall.Signal) {
-	_ = p.Signal(s)
+// signalGroup sends s to the process group; ESRCH means the group is gone,
+// the program has just exited, and Wait is about to report it.
+func signalGroup(group int, s syscall.Signal) {
+	_ = unix.Kill(-group, s)
 }

@@ -29,16 +29,6 @@ type Options struct {
 	Ctty bool
 }
 
-// setsidForwarded lists the signals a waiting gsetsid passes on to the
-// program, which is in another session and no longer gets the terminal's
-// Ctrl-C. A keyboard stop stops it too (see Relay).
-func setsidForwarded() []os.Signal {
-	return []os.Signal{
-		syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGHUP,
-		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGCONT,
-	}
-}
-
 // Run runs argv (argv[0] looked up in PATH) in a new session, as util-linux
 // setsid does: in place (setsid, then exec: the PID is kept) when this
 // process does not lead its process group and opt.Fork is not set, else as a
@@ -68,7 +58,10 @@ func Run(argv []string, opt Options) error {
 	}
 	var err error
 	if opt.Wait {
-		err = (&Relay{Forward: setsidForwarded()}).Run(cmd)
+		// The terminal's hangup stays on this side: the program's new
+		// session is there so that it cannot reach it (util-linux's setsid
+		// dies of it, and its program lives on).
+		err = (&Relay{Swallow: []os.Signal{syscall.SIGHUP}}).Run(cmd)
 	} else {
 		// Nobody waits for it: when this process exits, it is re-parented to
 		// init or the nearest subreaper, which reaps it.

@@ -31,8 +31,19 @@ func ResetIgnoredSignals() error {
 func Raise(sig syscall.Signal) {}
 
 // Suspend stops this process with SIGSTOP (a shell reports "Stopped
-// (signal)") and returns once it is continued. A supervisor that caught
-// SIGTSTP calls it after stopping what it supervises.
-func Suspend() {
+// (signal)") and returns once it is continued. A supervisor that caught sig
+// (a job-control stop) calls it after stopping what it supervises.
+func Suspend(sig syscall.Signal) {
 	_ = unix.Kill(unix.Getpid(), syscall.SIGSTOP) // cannot fail for our own pid
 }
+
+// IgnoreUnmanaged has nothing to do here: the Go runtime catches every
+// signal os/signal can name.
+func IgnoreUnmanaged() (restore func()) { return func() {} }
+
+// Unmanaged are the signals os/signal cannot catch: none here.
+var Unmanaged []syscall.Signal
+
+// maxSignal is the highest signal a Relay passes on: the classic 31 (FreeBSD's
+// real-time signals are not relayed).
+const maxSignal = 31

@@ -78,19 +78,51 @@ func Raise(sig syscall.Signal) {
 	_ = unix.Tgkill(unix.Getpid(), unix.Gettid(), sig)
 }
 
-// Suspend stops this process as a keyboard stop (SIGTSTP with its default
-// action) does, so that the shell reports the job as "Stopped", and returns
-// once the process is continued, or at once if the kernel discards the stop
-// because the process group is orphaned. A supervisor that caught SIGTSTP
-// calls it after stopping what it supervises.
-func Suspend() {
+// Suspend stops this process as the job-control stop sig (SIGTSTP, SIGTTIN
+// or SIGTTOU with its default action) does, so that the shell reports the
+// job as "Stopped" (or "Stopped (tty input)"), and returns once the process
+// is continued, or at once if the kernel discards the stop because the
+// process group is orphaned. A supervisor that caught sig calls it after
+// stopping what it supervises.
+func Suspend(sig syscall.Signal) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var dfl, goHandler kernelSigaction
-	if err := rtSigaction(syscall.SIGTSTP, &dfl, &goHandler); err != nil {
+	if err := rtSigaction(sig, &dfl, &goHandler); err != nil {
 		_ = unix.Kill(unix.Getpid(), syscall.SIGSTOP) // cannot fail for our own pid
 		return
 	}
-	_ = unix.Tgkill(unix.Getpid(), unix.Gettid(), syscall.SIGTSTP)
-	_ = rtSigaction(syscall.SIGTSTP, &goHandler, nil) // put back what Go installed
+	_ = unix.Tgkill(unix.Getpid(), unix.Gettid(), sig)
+	_ = rtSigaction(sig, &goHandler, nil) // put back what Go installed
 }
+
+// IgnoreUnmanaged ignores the signals the Go runtime leaves at their
+// default action whatever os/signal is asked (32 and 34, kept for a C
+// library's threads: a static Go program would die of them), and returns
+// what puts them back. Call it once the program that must get them at their
+// default has been started, and put them back before starting another: an
+// ignored disposition survives exec.
+func IgnoreUnmanaged() (restore func()) {
+	ign := kernelSigaction{}
+	*(*uintptr)(unsafe.Pointer(&ign[handlerOffset])) = sigIgn
+	var ignored []syscall.Signal
+	for _, sig := range Unmanaged {
+		var old kernelSigaction
+		if rtSigaction(sig, nil, &old) == nil && *(*uintptr)(unsafe.Pointer(&old[handlerOffset])) == sigDfl &&
+			rtSigaction(sig, &ign, nil) == nil {
+			ignored = append(ignored, sig)
+		}
+	}
+	return func() {
+		for _, sig := range ignored {
+			_ = SetDefaultAction(sig) // as it was
+		}
+	}
+}
+
+// sigDfl is SIG_DFL, the handler value of a signal at its default action.
+const sigDfl = 0
+
+// Unmanaged are the signals os/signal cannot catch on Linux: 32 and 34,
+// which the Go runtime leaves to a C library, and 33, which it uses itself.
+var Unmanaged = []syscall.Signal{32, 33, 34}

@@ -18,6 +18,8 @@ func TestGsetsidHangup(t *testing.T) {
 		{name: "control: plain job", line: helperLine("sleep", "DIR") + " &"},
 		{name: "gsetsid &", line: "gsetsid " + helperLine("sleep", "DIR") + " &", survive: true, detach: true},
 		{name: "gsetsid -f in the foreground", line: "gsetsid -f " + helperLine("sleep", "DIR"), survive: true, detach: true},
+		{name: "util-linux setsid -w & (the reference)", line: "setsid -w " + helperLine("sleep", "DIR") + " &", survive: true, detach: true},
+		{name: "gsetsid -w &", line: "gsetsid -w " + helperLine("sleep", "DIR") + " &", survive: true, detach: true},
 	})
 }
 
@@ -86,16 +88,24 @@ func TestGsetsidWaitForwardsSignals(t *testing.T) {
 		}
 		waitGone(t, pid)
 	})
-	t.Run("kill -USR2, -WINCH, -HUP %1", func(t *testing.T) {
+	// Signals reach the program, but the hangup: its new session is there
+	// so that the terminal's SIGHUP cannot reach it (util-linux's setsid -w
+	// dies of it and leaves its program alone). The SIGUSR1 sent after the
+	// SIGHUP, once at the program, shows that the relay has dealt with the
+	// SIGHUP (it takes them in order).
+	t.Run("kill -USR2, -WINCH, -HUP, -USR1 %1", func(t *testing.T) {
 		dir := tempDir(t)
 		tm := startTerm(t, dir)
 		pid := tm.job("gsetsid -w "+helperLine("sleep", dir, "--catch-hup")+" &", dir)
-		tm.run("kill -USR2 %1; kill -WINCH %1; kill -HUP %1")
+		tm.run("kill -USR2 %1; kill -WINCH %1; kill -HUP %1; kill -USR1 %1")
 		waitAlive(t, pid, "the signals at the program", func() bool {
 			text := readFile(t, filepath.Join(dir, "signals"))
 			return strings.Contains(text, syscall.SIGUSR2.String()) && strings.Contains(text, syscall.SIGWINCH.String()) &&
-				countLines(filepath.Join(dir, "hups")) == 1
+				countLines(filepath.Join(dir, "probe")) == 1
 		})
+		if n := countLines(filepath.Join(dir, "hups")); n != 0 {
+			t.Errorf("the program got %d SIGHUPs through gsetsid -w, want none", n)
+		}
 		tm.run("kill %1")
 		if got := tm.status("wait $!", dir); got != 143 {
 			t.Errorf("status after kill %%1: %d, want 143", got)
@@ -103,6 +113,21 @@ func TestGsetsidWaitForwardsSignals(t *testing.T) {
 		waitGone(t, pid)
 	})
 	t.Run("Ctrl-Z, fg, Ctrl-C", func(t *testing.T) { checkStopFgInterrupt(t, "gsetsid -w ") })
+	// gsetsid -w dies of the program's SIGINT, as the program did: bash sees
+	// a Ctrl-C, and a loop stops at the first one (the prompt comes back;
+	// had bash taken it for an exit 130, the loop would run the next
+	// gsetsid, and no prompt would come).
+	t.Run("Ctrl-C in a loop", func(t *testing.T) {
+		dir := tempDir(t)
+		tm := startTerm(t, dir)
+		after := filepath.Join(dir, "after")
+		pid := tm.job("for i in 1 2 3; do gsetsid -w "+helperLine("sleep", dir)+"; done; touch "+after, dir)
+		tm.key(ctrlC)
+		waitGone(t, pid)
+		if _, err := os.Stat(after); err == nil {
+			t.Error("the loop went on after Ctrl-C: bash took the program's end for an exit 130")
+		}
+	})
 }
 
 // The command-line contract, util-linux's statuses and messages.

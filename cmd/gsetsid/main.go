@@ -32,5 +32,8 @@ func program() cli.Program {
 		NoOperand: "no command specified",
 		// util-linux setsid exits 1 for its own failures, usage errors included.
 		FailureStatus: 1,
+		// -w: die of the signal that killed the program, so that a shell
+		// loop sees the Ctrl-C as such, as it would without gsetsid.
+		ReraiseSignal: true,
 	}
 }
