@@ -2,6 +2,7 @@ package daemonize
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -63,9 +64,12 @@ func (r readiness) details() string {
 // awaitReady waits until the daemon's tree says READY=1 on sock, the daemon
 // (pid, the stage's child) exits first (exited is closed; *waitErr says how),
 // or timeout passes (EXTEND_TIMEOUT_USEC= extends it). MAINPID= names the
-// daemon's main process, if it is in the tree. After READY=1 from a process
-// other than the daemon (systemd-notify, say), it answers that process's
-// BARRIER=1 before it returns, or sees it exit.
+// daemon's main process, if it is in the tree. After READY=1, while a
+// systemd-notify of the tree runs (it sends READY=1 in its parent's name,
+// then BARRIER=1, and waits for the answer), it keeps reading, and so
+// answers the barrier, until that process has exited. When the daemon
+// exits first, what it said before it exited (STATUS=, ERRNO=) is read
+// before the failure is reported.
 func awaitReady(sock *os.File, pid int, inTree func(int) bool, timeout time.Duration, exited <-chan struct{}, waitErr *error) (readiness, error) {
 	r := readiness{mainPID: pid}
 	fc, err := net.FileConn(sock)
@@ -82,57 +86,103 @@ func awaitReady(sock *os.File, pid int, inTree func(int) bool, timeout time.Dura
 	deadline := time.Now().Add(timeout)
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
-	readyFrom := 0
-	var readySenderGone <-chan struct{} // once READY=1 came from another process than the daemon
+	ready := false
+	var notifiersGone <-chan struct{} // after READY=1: the tree's systemd-notify processes have exited
 	for {
 		select {
-		case m := <-msgs:
-			if v, ok := m.fields["EXTEND_TIMEOUT_USEC"]; ok {
-				if us, err := strconv.ParseUint(v, 10, 63); err == nil {
-					if d := time.Duration(us) * time.Microsecond; time.Until(deadline) < d {
-						deadline = time.Now().Add(d)
-						timer.Reset(d)
-					}
-				}
+		case m, ok := <-msgs:
+			if !ok {
+				msgs = nil // the reader stopped: nothing more comes
+				continue
 			}
-			if v, ok := m.fields["STATUS"]; ok {
-				r.status = v
+			r.take(m, inTree)
+			if d, ok := m.extend(); ok && time.Until(deadline) < d {
+				deadline = time.Now().Add(d)
+				timer.Reset(d)
 			}
-			if v, ok := m.fields["ERRNO"]; ok {
-				r.errno, _ = strconv.Atoi(v)
-			}
-			if v, ok := m.fields["MAINPID"]; ok {
-				if n, err := strconv.Atoi(v); err == nil && n > 0 && inTree(n) {
-					r.mainPID = n
-				}
-			}
-			if m.fields["READY"] == "1" && readyFrom == 0 {
-				readyFrom = m.pid
-				if m.pid == pid || m.pid == r.mainPID {
+			if m.fields["READY"] == "1" && !ready {
+				ready = true
+				notifiers := systemdNotifies(inTree)
+				if len(notifiers) == 0 {
 					return r, nil
 				}
-				readySenderGone = exitOf(m.pid)
+				notifiersGone = exitOfAll(notifiers)
 			}
-			if readyFrom != 0 && m.pid == readyFrom && m.fields["BARRIER"] == "1" {
-				return r, nil // answered: its descriptor was closed on reading
-			}
+		case <-notifiersGone:
+			return r, nil // their barriers answered, or --no-block
 		case <-exited:
-			if readyFrom != 0 {
+			if ready {
 				return r, nil // the daemon said it was ready, then exited: its business
+			}
+			// What it said before it went is in the socket still: read it.
+			_ = conn.SetReadDeadline(time.Now())
+			for m := range msgs {
+				r.take(m, inTree)
 			}
 			if *waitErr == nil {
 				return r, fmt.Errorf("exited with status 0 before it was ready%s", r.details())
 			}
 			return r, fmt.Errorf("%v before it was ready%s", *waitErr, r.details())
 		case <-timer.C:
-			if readyFrom != 0 {
+			if ready {
 				return r, nil
 			}
 			return r, fmt.Errorf("not ready (no READY=1) within %v%s", timeout, r.details())
-		case <-readySenderGone:
-			return r, nil // systemd-notify --no-block, or gone before its barrier
 		}
 	}
+}
+
+// take keeps what a message says of the daemon: STATUS=, ERRNO=, and
+// MAINPID= if that process is in the tree.
+func (r *readiness) take(m notifyMessage, inTree func(int) bool) {
+	if v, ok := m.fields["STATUS"]; ok {
+		r.status = v
+	}
+	if v, ok := m.fields["ERRNO"]; ok {
+		r.errno, _ = strconv.Atoi(v)
+	}
+	if v, ok := m.fields["MAINPID"]; ok {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 && inTree(n) {
+			r.mainPID = n
+		}
+	}
+}
+
+// extend is the time EXTEND_TIMEOUT_USEC= asks for, from now.
+func (m notifyMessage) extend() (time.Duration, bool) {
+	v, ok := m.fields["EXTEND_TIMEOUT_USEC"]
+	if !ok {
+		return 0, false
+	}
+	us, err := strconv.ParseUint(v, 10, 63)
+	if err != nil || us > uint64(math.MaxInt64/int64(time.Microsecond)) {
+		return 0, false
+	}
+	return time.Duration(us) * time.Microsecond, true
+}
+
+// systemdNotifies lists the systemd-notify processes of the daemon's tree.
+func systemdNotifies(inTree func(int) bool) []int {
+	pids, _ := process.InSession(os.Getpid())
+	var found []int
+	for _, pid := range pids {
+		if name, err := process.Name(pid); err == nil && name == "systemd-notify" && inTree(pid) {
+			found = append(found, pid)
+		}
+	}
+	return found
+}
+
+// exitOfAll is closed once every process of pids has exited.
+func exitOfAll(pids []int) <-chan struct{} {
+	c := make(chan struct{})
+	go func() {
+		for _, pid := range pids {
+			<-exitOf(pid)
+		}
+		close(c)
+	}()
+	return c
 }
 
 // exitOf is closed once process pid has exited.

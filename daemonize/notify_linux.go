@@ -45,19 +45,21 @@ func listenNotify(cred *credential) (n *notifySocket, err error) {
 	return n, nil
 }
 
-// readNotify reads datagrams from conn until it is closed, and sends those
-// from the daemon's tree (accepted reports that of a sender PID) on msgs.
-// Descriptors passed along (BARRIER=1's) are closed once read: that is the
-// answer a barrier waits for, every earlier message having been read.
+// readNotify reads datagrams from conn until it is closed or its read
+// deadline passes (then it closes msgs), and sends those from the daemon's
+// tree (accepted reports that of a sender PID) on msgs. Descriptors passed
+// along (BARRIER=1's) are closed once read: that is the answer a barrier
+// waits for, every earlier message having been read.
 func readNotify(conn *net.UnixConn, accepted func(pid int) bool, msgs chan<- notifyMessage, done <-chan struct{}) {
+	defer close(msgs)
 	buf := make([]byte, 4096)
 	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred)+unix.CmsgSpace(4*16))
 	for {
 		n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
+		if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
+			return
+		}
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
 			continue // a truncated or refused datagram: the next one
 		}
 		m := notifyMessage{fields: map[string]string{}}

@@ -3,6 +3,7 @@ package process
 import (
 	"os"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -25,4 +26,14 @@ func Owner(pid int) (int, error) {
 		return 0, &os.PathError{Op: "stat", Path: "/proc/" + strconv.Itoa(pid), Err: err}
 	}
 	return int(st.Uid), nil
+}
+
+// Name is the command name of process pid, as /proc/PID/comm shows it (at
+// most 15 bytes).
+func Name(pid int) (string, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(string(b), "\n"), nil
 }
