@@ -15,8 +15,8 @@
 //     leading zero, and an optional newline: nothing else. At most MaxSize
 //     bytes are ever read. A file that holds anything else, empty files
 //     aside, is not a pidfile: it is never overwritten and never removed.
-//   - It is written in place on the descriptor held (truncate, write, fsync),
-//     never replaced by a rename: the user's path keeps its inode.
+//   - It is written in place on the descriptor held (truncate, then one
+//     write), never replaced by a rename: the user's path keeps its inode.
 //   - The lock is, on Linux, an open-file-description write lock
 //     (F_OFD_SETLK with F_WRLCK), which only a process that may write the
 //     file can take. Like flock(2) it belongs to the open file description,

@@ -229,16 +229,16 @@ func (p *File) WritePID(pid int) error { return Write(p.f, pid) }
 
 // Write replaces the content of f, an open pidfile (a File's, passed to
 // another process), with pid and a newline, in place: the file is emptied,
-// then written in one write and flushed to disk, so a reader sees no PID or
-// all of it.
+// then written in one write, so a reader sees no PID or all of it. It is not
+// flushed to disk: after a crash the daemon is gone anyway, and the lock
+// (which a crash releases) tells a stale pidfile; an fsync would cost a
+// start a millisecond for nothing.
 func Write(f *os.File, pid int) error {
 	if err := f.Truncate(0); err != nil {
 		return err
 	}
-	if _, err := f.WriteAt(Format(pid), 0); err != nil {
-		return err
-	}
-	return f.Sync()
+	_, err := f.WriteAt(Format(pid), 0)
+	return err
 }
 
 // NamesThis reports whether the path still names this file: it has not
