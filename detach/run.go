@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/gdetach/gdetach/execvp"
@@ -200,7 +201,8 @@ func openOutput(explicit string) (*os.File, string, error) {
 	if explicit == "" {
 		candidates = []string{"nohup.out"}
 		if home := os.Getenv("HOME"); home != "" {
-			candidates = append(candidates, filepath.Join(home, "nohup.out"))
+			// As nohup builds it: $HOME as given, not cleaned ("/home/u//").
+			candidates = append(candidates, strings.TrimSuffix(home, "/")+"/nohup.out")
 		}
 	}
 	var errs []error

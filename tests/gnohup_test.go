@@ -147,6 +147,21 @@ func TestGnohupCommandLine(t *testing.T) {
 			os.WriteFile(p, []byte("echo from sh: $1\n"), 0o755)
 			return []string{p, "arg"}
 		}, stdoutRE: "^from sh: arg\n$"},
+		{name: "a newline in the name is quoted, as coreutils quotes it", args: args("new\nline"),
+			status: 127, stderr: "gnohup: failed to run command 'new'$'\\n''line': No such file or directory\n"},
+		// glibc's execvp: an empty PATH is the current directory, and the
+		// search goes on past a file whose interpreter is missing.
+		{name: "PATH empty: the current directory", env: []string{"PATH="}, args: func(dir string) []string {
+			os.WriteFile(filepath.Join(dir, "prog"), []byte("#!/bin/sh\necho ran from here\n"), 0o755)
+			return []string{"prog"}
+		}, stdoutRE: "^ran from here\n$"},
+		{name: "search goes on past a bad interpreter", env: []string{"PATH=DIR/bin1:DIR/bin2"}, args: func(dir string) []string {
+			for bin, text := range map[string]string{"bin1": "#!/nonexistent/interpreter\n", "bin2": "#!/bin/sh\necho ran from bin2\n"} {
+				os.Mkdir(filepath.Join(dir, bin), 0o755)
+				os.WriteFile(filepath.Join(dir, bin, "prog"), []byte(text), 0o755)
+			}
+			return []string{"prog"}
+		}, stdoutRE: "^ran from bin2\n$"},
 	}
 	for i := range cases {
 		if after := cases[i].after; cases[i].status >= 125 {

@@ -513,6 +513,10 @@ func TestGrespawnCommandLine(t *testing.T) {
 		{args: args("--window", "1m", "true"), status: 125, stderrRE: "^grespawn: --window goes with --max-failures" + try + "$"},
 		{args: args("--pdeathsig", "BOGUS", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'BOGUS' for '--pdeathsig': no signal named BOGUS" + try + "$"},
 		{args: args("-l", "/nonexistent/dir/app.log", "true"), status: 125, stderrRE: "^grespawn: open the log: open /nonexistent/dir/app.log: No such file or directory\n$"},
+		{args: args("-l", "", "true"), status: 125, stderrRE: "^grespawn: invalid argument '' for '--log': cannot be empty" + try + "$"},
+		{args: args("--pidfile=", "true"), status: 125, stderrRE: "^grespawn: invalid argument '' for '--pidfile': cannot be empty" + try + "$"},
+		{args: args("--status-file", "", "true"), status: 125, stderrRE: "^grespawn: invalid argument '' for '--status-file': cannot be empty" + try + "$"},
+		{args: args("--watch", "", "true"), status: 125, stderrRE: "^grespawn: invalid argument '' for '--watch': cannot be empty" + try + "$"},
 		{args: args("--watch", "/nonexistent/src", "true"), status: 125, stderrRE: "^grespawn: watch: stat /nonexistent/src: No such file or directory\n$"},
 	})
 }

@@ -50,9 +50,9 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			f.Var(&window, "window", "count --max-failures over the last `D`")
 			f.Var(&stopTimeout, "stop-timeout", "after SIGTERM or SIGINT, wait `D` before SIGKILL")
 			f.BoolVar(&sup.SignalGroup, "signal-group", false, "forward signals to COMMAND's whole process group")
-			f.StringVar(&sup.Pidfile, "pidfile", "", "COMMAND daemonizes: supervise the process named in `FILE`")
-			f.StringVar(&sup.StatusFile, "status-file", "", "keep `FILE` up to date with pid, runs, last status, start time, backoff")
-			f.StringVarP(&logPath, "log", "l", "", "append COMMAND's standard output and error to `FILE`")
+			f.Var((*cli.NonEmpty)(&sup.Pidfile), "pidfile", "COMMAND daemonizes: supervise the process named in `FILE`")
+			f.Var((*cli.NonEmpty)(&sup.StatusFile), "status-file", "keep `FILE` up to date with pid, runs, last status, start time, backoff")
+			f.VarP((*cli.NonEmpty)(&logPath), "log", "l", "append COMMAND's standard output and error to `FILE`")
 			f.Var(&logMax, "log-max-size", "rotate the log before it grows past `SIZE` (0: never)")
 			f.IntVar(&logBackups, "log-backups", respawn.DefaultLogBackups, "keep `N` rotated logs, FILE.1 … FILE.N")
 			f.BoolVar(&logTimestamps, "log-timestamps", false, "prefix every log line with the time it was read")
@@ -61,7 +61,7 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			f.Var(&pdeathsig, "pdeathsig", "send COMMAND `SIG` if grespawn dies (Linux)")
 		},
 		Run: func(argv []string) error {
-			if err := checkOptions(fs, sup.Policy.MaxRuns, sup.Policy.MaxFailures, logBackups); err != nil {
+			if err := checkOptions(fs, sup.Policy.MaxRuns, sup.Policy.MaxFailures, logBackups, sup.Watch); err != nil {
 				return err
 			}
 			sup.Argv = argv
@@ -84,7 +84,7 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 }
 
 // checkOptions rejects values that mean nothing.
-func checkOptions(fs *pflag.FlagSet, maxRuns, maxFailures, logBackups int) error {
+func checkOptions(fs *pflag.FlagSet, maxRuns, maxFailures, logBackups int, watch []string) error {
 	switch {
 	case maxRuns < 0:
 		return cli.Usagef("invalid argument '%d' for '--max': cannot be negative", maxRuns)
@@ -92,6 +92,11 @@ func checkOptions(fs *pflag.FlagSet, maxRuns, maxFailures, logBackups int) error
 		return cli.Usagef("invalid argument '%d' for '--max-failures': cannot be negative", maxFailures)
 	case logBackups < 0:
 		return cli.Usagef("invalid argument '%d' for '--log-backups': cannot be negative", logBackups)
+	}
+	for _, path := range watch {
+		if path == "" {
+			return cli.Usagef("invalid argument '' for '--watch': cannot be empty")
+		}
 	}
 	for _, name := range []string{"log-max-size", "log-backups", "log-timestamps"} {
 		if fs.Changed(name) && !fs.Changed("log") {
