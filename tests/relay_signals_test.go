@@ -120,84 +120,99 @@ func TestRelayPassesOnEverySignal(t *testing.T) {
 		}},
 		{"gsetsid -f -w", func(dir string) []string { return []string{"gsetsid", "-f", "-w"} }},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			dir := tempDir(t)
-			record, ready := filepath.Join(dir, "record"), filepath.Join(dir, "ready")
-			argv := append(c.argv(dir), recorder, record, ready)
-			cmd := exec.Command(argv[0], argv[1:]...)
-			// A job of its own, as a shell starts one: a group whose parent
-			// is in the session, so the kernel acts on a stop.
-			cmd.Dir, cmd.SysProcAttr = dir, &syscall.SysProcAttr{Setpgid: true}
-			exited := startBackground(t, cmd, func() string { return "recorded: " + readFile(t, record) })
-			relay := testutil.Watch(t, cmd.Process.Pid)
-			pid := testutil.ReadyPID(t, ready, relay)
-			command := testutil.Watch(t, pid)
-			command.KillAtCleanup(t)
-			for _, mask := range []string{"SigIgn", "SigBlk"} {
-				m, err := testutil.SignalMask(pid, mask)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for sig := syscall.Signal(2); sig <= 64; sig++ { // gnohup's SIGHUP is ignored on purpose
-					if testutil.HasSignal(m, sig) {
-						t.Errorf("the command started with signal %d in %s", sig, mask)
-					}
-				}
+		// Also as a child of a parent that ignores the signals Go leaves to a
+		// C library (a CI runner did): the command gets them at their default.
+		for _, inherited := range []bool{false, true} {
+			name := c.name
+			if inherited {
+				name += ", 32 and 34 ignored by its parent"
 			}
-			const marker = syscall.Signal(64) // passed on, and above every signal that is not
-			for sig := syscall.Signal(1); sig <= 64; sig++ {
-				if sig == syscall.SIGKILL || sig == syscall.SIGSTOP || sig == marker {
-					continue
-				}
-				before := recorded(t, record)
-				if err := relay.Signal(sig); err != nil {
-					t.Fatalf("signal %d: the relay is gone: %v", sig, err)
-				}
-				switch {
-				case sig == syscall.SIGTSTP || sig == syscall.SIGTTIN || sig == syscall.SIGTTOU:
-					// The command's group stops first, then the relay.
-					command.WaitStat(t, fmt.Sprintf("the command stopped by %v", sig), func(st testutil.Stat) bool { return st.State == 'T' })
-					relay.WaitStat(t, fmt.Sprintf("the relay stopped by %v", sig), func(st testutil.Stat) bool { return st.State == 'T' })
-					if err := relay.Signal(syscall.SIGCONT); err != nil {
-						t.Fatal(err)
-					}
-					command.WaitFor(t, "the SIGCONT at the command", func() (bool, string) {
-						return recorded(t, record)[int(syscall.SIGCONT)] > before[int(syscall.SIGCONT)], "record: " + readFile(t, record)
-					})
-					if got := recorded(t, record)[int(sig)]; got != before[int(sig)] {
-						t.Errorf("%v reached the command itself (its group is orphaned: the kernel would drop it)", sig)
-					}
-				case notRelayed[sig] != "":
-					// The marker, once at the command, shows the relay has dealt
-					// with sig: pending together, the lower number goes first.
-					if err := relay.Signal(marker); err != nil {
-						t.Fatal(err)
-					}
-					command.WaitFor(t, fmt.Sprintf("the marker after %v", sig), func() (bool, string) {
-						return recorded(t, record)[int(marker)] > before[int(marker)], "record: " + readFile(t, record)
-					})
-					if got := recorded(t, record)[int(sig)]; got != before[int(sig)] {
-						t.Errorf("signal %d (%v) reached the command, where the man page says it does not: %s", sig, sig, notRelayed[sig])
-					}
-				default:
-					command.WaitFor(t, fmt.Sprintf("signal %d (%v) at the command", sig, sig), func() (bool, string) {
-						return recorded(t, record)[int(sig)] > before[int(sig)], "record: " + readFile(t, record)
-					})
-				}
-				if relay.Exited(t, 0) {
-					t.Fatalf("the relay died of signal %d (%v)", sig, sig)
-				}
+			t.Run(name, func(t *testing.T) { relayEverySignal(t, recorder, c.argv, inherited) })
+		}
+	}
+}
+
+// relayEverySignal is TestRelayPassesOnEverySignal for the relay that
+// argv(dir) starts, started with the unmanaged signals ignored if inherited.
+func relayEverySignal(t *testing.T, recorder string, relayArgv func(dir string) []string, inherited bool) {
+	dir := tempDir(t)
+	record, ready := filepath.Join(dir, "record"), filepath.Join(dir, "ready")
+	argv := append(relayArgv(dir), recorder, record, ready)
+	if inherited {
+		argv = append([]string{"helper", "ignoring"}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	// A job of its own, as a shell starts one: a group whose parent
+	// is in the session, so the kernel acts on a stop.
+	cmd.Dir, cmd.SysProcAttr = dir, &syscall.SysProcAttr{Setpgid: true}
+	exited := startBackground(t, cmd, func() string { return "recorded: " + readFile(t, record) })
+	relay := testutil.Watch(t, cmd.Process.Pid)
+	pid := testutil.ReadyPID(t, ready, relay)
+	command := testutil.Watch(t, pid)
+	command.KillAtCleanup(t)
+	for _, mask := range []string{"SigIgn", "SigBlk"} {
+		m, err := testutil.SignalMask(pid, mask)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for sig := syscall.Signal(2); sig <= 64; sig++ { // gnohup's SIGHUP is ignored on purpose
+			if testutil.HasSignal(m, sig) {
+				t.Errorf("the command started with signal %d in %s", sig, mask)
 			}
-			// The end: the command dies, and the relay of the same signal.
-			if err := command.Signal(syscall.SIGKILL); err != nil {
+		}
+	}
+	const marker = syscall.Signal(64) // passed on, and above every signal that is not
+	for sig := syscall.Signal(1); sig <= 64; sig++ {
+		if sig == syscall.SIGKILL || sig == syscall.SIGSTOP || sig == marker {
+			continue
+		}
+		before := recorded(t, record)
+		if err := relay.Signal(sig); err != nil {
+			t.Fatalf("signal %d: the relay is gone: %v", sig, err)
+		}
+		switch {
+		case sig == syscall.SIGTSTP || sig == syscall.SIGTTIN || sig == syscall.SIGTTOU:
+			// The command's group stops first, then the relay.
+			command.WaitStat(t, fmt.Sprintf("the command stopped by %v", sig), func(st testutil.Stat) bool { return st.State == 'T' })
+			relay.WaitStat(t, fmt.Sprintf("the relay stopped by %v", sig), func(st testutil.Stat) bool { return st.State == 'T' })
+			if err := relay.Signal(syscall.SIGCONT); err != nil {
 				t.Fatal(err)
 			}
-			relay.WaitExit(t)
-			<-exited
-			if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-				t.Errorf("the relay ended %v, want by SIGKILL, as its command", cmd.ProcessState)
+			command.WaitFor(t, "the SIGCONT at the command", func() (bool, string) {
+				return recorded(t, record)[int(syscall.SIGCONT)] > before[int(syscall.SIGCONT)], "record: " + readFile(t, record)
+			})
+			if got := recorded(t, record)[int(sig)]; got != before[int(sig)] {
+				t.Errorf("%v reached the command itself (its group is orphaned: the kernel would drop it)", sig)
 			}
-		})
+		case notRelayed[sig] != "":
+			// The marker, once at the command, shows the relay has dealt
+			// with sig: pending together, the lower number goes first.
+			if err := relay.Signal(marker); err != nil {
+				t.Fatal(err)
+			}
+			command.WaitFor(t, fmt.Sprintf("the marker after %v", sig), func() (bool, string) {
+				return recorded(t, record)[int(marker)] > before[int(marker)], "record: " + readFile(t, record)
+			})
+			if got := recorded(t, record)[int(sig)]; got != before[int(sig)] {
+				t.Errorf("signal %d (%v) reached the command, where the man page says it does not: %s", sig, sig, notRelayed[sig])
+			}
+		default:
+			command.WaitFor(t, fmt.Sprintf("signal %d (%v) at the command", sig, sig), func() (bool, string) {
+				return recorded(t, record)[int(sig)] > before[int(sig)], "record: " + readFile(t, record)
+			})
+		}
+		if relay.Exited(t, 0) {
+			t.Fatalf("the relay died of signal %d (%v)", sig, sig)
+		}
+	}
+	// The end: the command dies, and the relay of the same signal.
+	if err := command.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	relay.WaitExit(t)
+	<-exited
+	if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Errorf("the relay ended %v, want by SIGKILL, as its command", cmd.ProcessState)
 	}
 }
 
