@@ -57,6 +57,20 @@ func (s *Signal) String() string {
 	return "RTMAX-" + strconv.Itoa(rtMax-n)
 }
 
+// Choices lists the signal names Set accepts, as kill -l prints them.
+func (s *Signal) Choices() []string {
+	var names []string
+	for n := 1; n < 65; n++ {
+		if name := unix.SignalName(syscall.Signal(n)); name != "" && !slices.Contains(names, name[3:]) {
+			names = append(names, name[3:])
+		}
+	}
+	if rtMin != 0 {
+		names = append(names, "RTMIN", "RTMAX")
+	}
+	return names
+}
+
 // Set parses a signal name or number.
 func (s *Signal) Set(v string) error {
 	if isDigits(v) {
