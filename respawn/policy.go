@@ -45,7 +45,9 @@ func (w *When) Set(s string) error {
 func (w *When) Type() string { return "when" }
 
 // Choices lists the words Set accepts, for shell completion.
-func (w *When) Choices() []string { return []string{Always.String(), OnFailure.String(), Never.String()} }
+func (w *When) Choices() []string {
+	return []string{Always.String(), OnFailure.String(), Never.String()}
+}
 
 // A Policy decides, after each run, whether to run the command again.
 type Policy struct {
