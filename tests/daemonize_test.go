@@ -208,7 +208,7 @@ func TestGdaemonizeCommandLine(t *testing.T) {
 			stderrRE: "^gdaemonize: --notify-timeout goes with --notify-await" + try + "$"},
 		// Options as getopt_long takes them: abbreviated to a unique prefix,
 		// glibc's words for its mistakes.
-		{name: "--version abbreviated", args: args("--vers"), stdoutRE: `^gdaemonize \(gdetach\) \S+\n$`},
+		{name: "--version abbreviated", args: args("--vers"), stdoutRE: versionRE("gdaemonize")},
 		{name: "--help given a value", args: args("--help=foo"), status: 125,
 			stderrRE: "^gdaemonize: option '--help' doesn't allow an argument" + try + "$"},
 		{name: "--append given a value", args: args("--append=yes", "sleep", "60"), status: 125,

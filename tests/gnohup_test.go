@@ -55,11 +55,11 @@ func TestGnohupCommandLine(t *testing.T) {
 		{name: "--help", args: args("--help"),
 			stdoutRE: `(?s)^Usage: gnohup \[OPTION\]\.\.\. COMMAND \[ARG\]\.\.\.\n.*--output FILE.*--pidfile FILE.*--keep-session.*nohup\.out`},
 		{name: "--version", args: args("--version"),
-			stdoutRE: `^gnohup \(gdetach\) \S+\n$`},
+			stdoutRE: versionRE("gnohup")},
 		// Options as getopt_long takes them: abbreviated to a unique prefix,
 		// glibc's words for its mistakes.
 		{name: "--version abbreviated", args: args("--vers"),
-			stdoutRE: `^gnohup \(gdetach\) \S+\n$`},
+			stdoutRE: versionRE("gnohup")},
 		{name: "--help given a value", args: args("--help=foo"),
 			status: 125, stderr: "gnohup: option '--help' doesn't allow an argument\n" + try},
 		{name: "abbreviated bool given a value", args: args("--q=yes", "true"),

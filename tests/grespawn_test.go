@@ -492,7 +492,7 @@ func TestGrespawnCommandLine(t *testing.T) {
 		{args: args("--bogus", "true"), status: 125, stderrRE: "^grespawn: unrecognized option '--bogus'" + try + "$"},
 		// Options as getopt_long takes them: abbreviated to a unique prefix,
 		// glibc's words for its mistakes.
-		{args: args("--vers"), stdoutRE: `^grespawn \(gdetach\) \S+\n$`},
+		{args: args("--vers"), stdoutRE: versionRE("grespawn")},
 		{args: args("--help=foo"), status: 125, stderrRE: "^grespawn: option '--help' doesn't allow an argument" + try + "$"},
 		{args: args("--signal-g=yes", "true"), status: 125, stderrRE: "^grespawn: option '--signal-group' doesn't allow an argument" + try + "$"},
 		{args: args("--max-", "1s", "true"), status: 125, stderrRE: "^grespawn: option '--max-' is ambiguous; possibilities: '--max-delay' '--max-failures'" + try + "$"},

@@ -153,10 +153,10 @@ func TestGsetsidCommandLine(t *testing.T) {
 			status: 1, stderr: "gsetsid: failed to set the controlling terminal: Inappropriate ioctl for device\n"},
 		{name: "--help", args: args("--help"),
 			stdoutRE: `(?s)^Usage: gsetsid \[OPTION\]\.\.\. PROGRAM \[ARG\]\.\.\.\n.*-c, --ctty.*-f, --fork.*-w, --wait.*-h, --help.*-V, --version`},
-		{name: "-V", args: args("-V"), stdoutRE: `^gsetsid \(gdetach\) \S+\n$`},
+		{name: "-V", args: args("-V"), stdoutRE: versionRE("gsetsid")},
 		// Options as getopt_long takes them: abbreviated to a unique prefix,
 		// glibc's words for its mistakes.
-		{name: "--version abbreviated", args: args("--vers"), stdoutRE: `^gsetsid \(gdetach\) \S+\n$`},
+		{name: "--version abbreviated", args: args("--vers"), stdoutRE: versionRE("gsetsid")},
 		{name: "--wait given a value", args: args("--wait=1", "true"),
 			status: 1, stderr: "gsetsid: option '--wait' doesn't allow an argument\n" + try},
 		{name: "--help given a value", args: args("--help=foo"),

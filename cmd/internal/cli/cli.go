@@ -89,7 +89,7 @@ func (p Program) Execute(args []string, stdout, stderr io.Writer) int {
 	case help:
 		return p.print(stdout, stderr, p.helpText(fs))
 	case version:
-		return p.print(stdout, stderr, fmt.Sprintf("%s (gdetach) %s\n", p.Name, Version()))
+		return p.print(stdout, stderr, versionText(p.Name))
 	case fs.NArg() == 0 && (p.OperandsOptional == nil || !p.OperandsOptional()):
 		err = &UsageError{Msg: cmp.Or(p.NoOperand, "missing operand")}
 	default:
@@ -181,7 +181,8 @@ func (p Program) helpText(fs *pflag.FlagSet) string {
 	if p.Details != "" {
 		fmt.Fprintf(&b, "\n%s\n", strings.TrimRight(p.Details, "\n"))
 	}
-	fmt.Fprintf(&b, "\nFull documentation: man %s (docs/%s.1)\n", p.Name, p.Name)
+	// True once installed (make install, the .deb), not a path in the sources.
+	fmt.Fprintf(&b, "\nFull documentation: man %s\n", p.Name)
 	return b.String()
 }
 

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -149,9 +150,24 @@ func TestHelpAndVersion(t *testing.T) {
 		if status := testProgram(nil).Execute(args, &stdout, &stderr); status != 0 {
 			t.Errorf("%q: status %d", args, status)
 		}
-		if want := "prog (gdetach) " + Version() + "\n"; stdout.String() != want {
+		want := "prog (gdetach) " + Version() + "\n" +
+			"Copyright (C) 2026 the gdetach authors.\n" +
+			"License MIT: <https://opensource.org/licenses/MIT>.\n" +
+			"This is free software: you are free to change and redistribute it.\n" +
+			"There is NO WARRANTY, to the extent permitted by law.\n"
+		if stdout.String() != want {
 			t.Errorf("%q: %q, want %q", args, stdout.String(), want)
 		}
+	}
+}
+
+// The last line of --help is true after installation: a man page, not a path
+// in the sources.
+func TestHelpEndsWithManPage(t *testing.T) {
+	var stdout strings.Builder
+	testProgram(nil).Execute([]string{"--help"}, &stdout, io.Discard)
+	if !strings.HasSuffix(stdout.String(), "\n\nFull documentation: man prog\n") {
+		t.Errorf("--help ends %q, want a pointer to man prog", stdout.String()[max(0, stdout.Len()-80):])
 	}
 }
 
@@ -176,6 +192,25 @@ func TestVersionStamp(t *testing.T) {
 	version = "1.2.3"
 	if Version() != "1.2.3" {
 		t.Errorf("Version() = %q, want the stamped 1.2.3", Version())
+	}
+}
+
+func TestBuildVersion(t *testing.T) {
+	for _, c := range []struct {
+		main     string
+		settings []debug.BuildSetting
+		want     string
+	}{
+		{main: "v0.2.0", want: "0.2.0"}, // go install …@v0.2.0
+		{main: "v0.2.1-0.20261129234114-c90703e553b0", want: "0.2.1-0.20261129234114-c90703e553b0"},
+		{main: "(devel)", want: "devel"},
+		{main: "", want: "devel"},
+		{main: "(devel)", settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "c90703e553b013c50d056f5f2bafb1f5288fef5d"}}, want: "devel-c90703e553b0"},
+	} {
+		info := &debug.BuildInfo{Main: debug.Module{Version: c.main}, Settings: c.settings}
+		if got := buildVersion(info); got != c.want {
+			t.Errorf("main module version %q, settings %v: %q, want %q", c.main, c.settings, got, c.want)
+		}
 	}
 }
 

@@ -1,13 +1,17 @@
 package cli
 
-import "runtime/debug"
+import (
+	"runtime/debug"
+	"strings"
+)
 
-// version is stamped by the Makefile:
+// version is stamped by the Makefile from the VERSION file:
 // -ldflags "-X github.com/gdetach/gdetach/cmd/internal/cli.version=…".
 var version string
 
-// Version is the gdetach version: the stamped one, else what the Go build
-// recorded (a module version, or the VCS revision of a source build).
+// Version is the gdetach version: the one the Makefile stamped, else the
+// module version the Go build recorded (go install …@v0.2.0 gives 0.2.0),
+// else "devel", with the VCS revision of a source build when Go recorded it.
 func Version() string {
 	if version != "" {
 		return version
@@ -16,8 +20,13 @@ func Version() string {
 	if !ok {
 		return "unknown"
 	}
+	return buildVersion(info)
+}
+
+// buildVersion is Version for what a Go build recorded.
+func buildVersion(info *debug.BuildInfo) string {
 	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return v
+		return strings.TrimPrefix(v, "v")
 	}
 	for _, s := range info.Settings {
 		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
@@ -25,4 +34,16 @@ func Version() string {
 		}
 	}
 	return "devel"
+}
+
+// versionText is what --version prints, in the GNU coding standards' form:
+// the program, the package and its version, then the copyright, the
+// license and the warranty that is not given.
+func versionText(name string) string {
+	return name + " (gdetach) " + Version() + `
+Copyright (C) 2026 the gdetach authors.
+License MIT: <https://opensource.org/licenses/MIT>.
+This is free software: you are free to change and redistribute it.
+There is NO WARRANTY, to the extent permitted by law.
+`
 }
