@@ -4,7 +4,9 @@
 #   make test              run every test, with the race detector, then again without cgo
 #   make bench             measure against the classic tools; writes docs/benchmarks.md
 #   make cross             build for darwin and freebsd too
-#   make install           install commands and man pages under PREFIX (/usr/local)
+#   make install           install commands, man pages and completions under PREFIX (/usr/local)
+#   make uninstall         remove exactly what make install installs
+#   make completions       regenerate docs/completions from the commands' options
 #   make docs-check        render every man page with man -l, failing on warnings
 #   make stress            run the end-to-end tests 50 times, to flush out flakes
 #   make fuzz              run every fuzz target for FUZZTIME (30s) each, in turn
@@ -14,6 +16,11 @@ GO       ?= go
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man/man1
+# Where bash-completion, zsh (site-functions; Debian's own packages use
+# vendor-completions) and fish look for completions under PREFIX.
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 VERSION  ?= $(shell cat VERSION)
 COMMANDS := $(notdir $(patsubst %/main.go,%,$(wildcard cmd/g*/main.go)))
 MANPAGES := $(wildcard docs/*.1)
@@ -25,7 +32,7 @@ LDFLAGS  := -s -w -X github.com/gdetach/gdetach/cmd/internal/cli.version=$(VERSI
 # every start of a command load libc through ld.so (docs/benchmarks.md).
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test bench cross install docs-check stress fuzz clean
+.PHONY: all build test bench cross install uninstall completions docs-check stress fuzz clean
 
 all: build
 
@@ -53,9 +60,27 @@ cross:
 	GOOS=freebsd $(GO) build ./...
 
 install: build
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	install -m 0755 $(addprefix bin/,$(COMMANDS)) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/
+	install -m 0644 $(addprefix docs/completions/bash/,$(COMMANDS)) $(DESTDIR)$(BASHCOMPDIR)/
+	install -m 0644 $(addprefix docs/completions/zsh/_,$(COMMANDS)) $(DESTDIR)$(ZSHCOMPDIR)/
+	install -m 0644 $(addsuffix .fish,$(addprefix docs/completions/fish/,$(COMMANDS))) $(DESTDIR)$(FISHCOMPDIR)/
+
+# The files make install installs, and not the directories, which other
+# packages share.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(COMMANDS))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/,$(notdir $(MANPAGES)))
+	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(COMMANDS))
+	rm -f $(addprefix $(DESTDIR)$(ZSHCOMPDIR)/_,$(COMMANDS))
+	rm -f $(addsuffix .fish,$(addprefix $(DESTDIR)$(FISHCOMPDIR)/,$(COMMANDS)))
+
+# The completion scripts are generated from each command's options; its
+# TestCompletionsAreUpToDate fails when they are stale, and -update rewrites
+# them.
+completions:
+	$(GO) test -count=1 -run '^TestCompletionsAreUpToDate$$' $(addprefix ./cmd/,$(COMMANDS)) -args -update
 
 docs-check:
 	@for page in $(MANPAGES); do \

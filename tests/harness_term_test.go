@@ -43,7 +43,16 @@ type term struct {
 // startTerm starts bash -i on a new pty in dir and waits for its first prompt.
 func startTerm(t *testing.T, dir string) *term {
 	t.Helper()
-	sh := exec.Command("bash", "--norc", "--noprofile", "--noediting", "-i")
+	return startShell(t, dir, "bash", "--norc", "--noprofile", "--noediting", "-i")
+}
+
+// startShell is startTerm with the shell and its arguments given: bash with
+// readline on and an rc file, or zsh, for the completion tests. The shell
+// must show the prompt (its rc file sets PS1 if the environment's is not
+// kept).
+func startShell(t *testing.T, dir, shell string, args ...string) *term {
+	t.Helper()
+	sh := exec.Command(shell, args...)
 	sh.Dir = dir
 	// IGNOREEOF: on the hangup the kernel sends bash SIGHUP and its reads
 	// fail; a bash that took the failed read for end of file first would

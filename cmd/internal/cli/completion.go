@@ -192,7 +192,7 @@ func (p Program) bashCompletion(opts []option) []byte {
 
     # Find %[3]s as getopt does: the first operand, or what follows --.
     # An option's value is the next word, unless given with it (--opt=V, -oV).
-    local i=1 w ended=
+    local i=1 j w ended=
     while ((i < cword)); do
         w=${words[i]}
         case $w in
@@ -208,7 +208,6 @@ func (p Program) bashCompletion(opts []option) []byte {
                 fi
                 ;;
             -?*)
-                local j
                 for ((j = 1; j < ${#w}; j++)); do
                     if [[ "%[5]s" == *"${w:j:1}"* ]]; then
                         ((j == ${#w} - 1)) && ((i++))
@@ -221,8 +220,9 @@ func (p Program) bashCompletion(opts []option) []byte {
         ((i++))
     done
 
-    if [[ ! $ended ]] && { ((i > cword)) || { ((i == cword)) && [[ $split ]]; }; }; then
-        # The value of the option in prev (split: given as --opt=cur).
+    if [[ ! $ended ]] && { ((i > cword)) || { ((i == cword)) && [[ $split == true ]]; }; }; then
+        # The value of the option in prev (split=true: given as --opt=cur;
+        # bash-completion 2.11 sets split to false or true).
         [[ $prev == --* ]] && %[1]s_long "$prev" && prev=$REPLY
         case $prev in
 `, fn, strings.Join(longs, " "), strings.ToUpper(p.commandWord()), strings.Join(withValue, " "), strings.Join(shortsWithValue, ""))
@@ -254,8 +254,17 @@ func (p Program) bashCompletion(opts []option) []byte {
     fi
 
     if [[ $ended ]] || ((i < cword)) || [[ $cur != -* ]]; then
-        # %[3]s and its arguments: %[3]s's own completion.
-        _command_offset $i
+        # %[3]s and its arguments: %[3]s's own completion. _command_offset
+        # counts bash's words (COMP_WORDS), which split --opt=V at the =
+        # where words has it whole: find where words[i] starts in them.
+        local before= n=0 joined=
+        for ((j = 0; j < i; j++)); do
+            before+=${words[j]}
+        done
+        while ((${#joined} < ${#before})); do
+            joined+=${COMP_WORDS[n++]}
+        done
+        _command_offset $n
         return
     fi
 
