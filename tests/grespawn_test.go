@@ -542,7 +542,7 @@ func TestGrespawnAsPID1(t *testing.T) {
 		init []string // what runs as PID 1 before the command
 	}{
 		{"control: the command as PID 1", nil},
-		{"grespawn as PID 1", []string{"grespawn", "--restart", "never", "--"}},
+		{"grespawn as PID 1", dockerEntrypoint(t, "Dockerfile")}, // the example's ENTRYPOINT, as docker runs it
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := tempDir(t)
