@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -202,6 +203,41 @@ func tarHeaders(t *testing.T, path string) []*tar.Header {
 	}
 }
 
+// dpkgExcluded returns whether dpkg's configuration keeps a path out of
+// every installation (path-exclude in /etc/dpkg/dpkg.cfg.d, as slim
+// container images have for /usr/share/man and /usr/share/doc). Its
+// patterns are fnmatch(3) globs without FNM_PATHNAME: * matches / too.
+func dpkgExcluded(t *testing.T) func(path string) bool {
+	t.Helper()
+	var exclude, include []*regexp.Regexp
+	files, _ := filepath.Glob("/etc/dpkg/dpkg.cfg.d/*")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			key, pattern, ok := strings.Cut(strings.TrimSpace(line), "=")
+			if !ok {
+				key, pattern, ok = strings.Cut(strings.TrimSpace(line), " ")
+			}
+			if !ok || (key != "path-exclude" && key != "path-include") {
+				continue
+			}
+			re := regexp.MustCompile("^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(strings.TrimSpace(pattern))) + "$")
+			if key == "path-exclude" {
+				exclude = append(exclude, re)
+			} else {
+				include = append(include, re)
+			}
+		}
+	}
+	matches := func(res []*regexp.Regexp, path string) bool {
+		return slices.ContainsFunc(res, func(re *regexp.Regexp) bool { return re.MatchString(path) })
+	}
+	return func(path string) bool { return matches(exclude, path) && !matches(include, path) }
+}
+
 // dpkgLock serialises the tests that install packages, across the test
 // binaries go test runs in parallel: a flock on a file of our own (dpkg's
 // own locks are fcntl locks, which dpkg -i takes itself).
@@ -253,9 +289,12 @@ func TestDebPackage(t *testing.T) {
 	})
 	output(t, "dpkg", "-i", deb)
 	listed := strings.Fields(output(t, "dpkg", "-L", "gdetach"))
+	excluded := dpkgExcluded(t)
 	var files []string
 	for _, path := range listed {
-		if fi, err := os.Lstat(path); err != nil {
+		if fi, err := os.Lstat(path); err != nil && excluded(path) {
+			t.Logf("%s is not installed: dpkg's path-exclude (a slim image?)", path)
+		} else if err != nil {
 			t.Errorf("dpkg -L lists %s, which is not there: %v", path, err)
 		} else if !fi.IsDir() {
 			files = append(files, path)
@@ -271,6 +310,9 @@ func TestDebPackage(t *testing.T) {
 		got := output(t, bin, "--version")
 		if first := strings.SplitN(got, "\n", 2)[0]; first != c+" (gdetach) "+version {
 			t.Errorf("%s --version says %q, want %q", bin, first, c+" (gdetach) "+version)
+		}
+		if excluded("/usr/share/man/man1/" + c + ".1.gz") {
+			continue
 		}
 		if page := strings.TrimSpace(output(t, "man", "-w", c)); page != "/usr/share/man/man1/"+c+".1.gz" {
 			t.Errorf("man -w %s finds %q, want the package's /usr/share/man/man1/%s.1.gz", c, page, c)
