@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -144,50 +145,7 @@ func TestRelayPassesOnEverySignal(t *testing.T) {
 					}
 				}
 			}
-			const marker = syscall.Signal(64) // passed on, and above every signal that is not
-			for sig := syscall.Signal(1); sig <= 64; sig++ {
-				if sig == syscall.SIGKILL || sig == syscall.SIGSTOP || sig == marker {
-					continue
-				}
-				before := recorded(t, record)
-				if err := relay.Signal(sig); err != nil {
-					t.Fatalf("signal %d: the relay is gone: %v", sig, err)
-				}
-				switch {
-				case sig == syscall.SIGTSTP || sig == syscall.SIGTTIN || sig == syscall.SIGTTOU:
-					// The command's group stops first, then the relay.
-					command.WaitStat(t, fmt.Sprintf("the command stopped by %v", sig), func(st testutil.Stat) bool { return st.State == 'T' })
-					relay.WaitStat(t, fmt.Sprintf("the relay stopped by %v", sig), func(st testutil.Stat) bool { return st.State == 'T' })
-					if err := relay.Signal(syscall.SIGCONT); err != nil {
-						t.Fatal(err)
-					}
-					command.WaitFor(t, "the SIGCONT at the command", func() (bool, string) {
-						return recorded(t, record)[int(syscall.SIGCONT)] > before[int(syscall.SIGCONT)], "record: " + readFile(t, record)
-					})
-					if got := recorded(t, record)[int(sig)]; got != before[int(sig)] {
-						t.Errorf("%v reached the command itself (its group is orphaned: the kernel would drop it)", sig)
-					}
-				case notRelayed[sig] != "":
-					// The marker, once at the command, shows the relay has dealt
-					// with sig: pending together, the lower number goes first.
-					if err := relay.Signal(marker); err != nil {
-						t.Fatal(err)
-					}
-					command.WaitFor(t, fmt.Sprintf("the marker after %v", sig), func() (bool, string) {
-						return recorded(t, record)[int(marker)] > before[int(marker)], "record: " + readFile(t, record)
-					})
-					if got := recorded(t, record)[int(sig)]; got != before[int(sig)] {
-						t.Errorf("signal %d (%v) reached the command, where the man page says it does not: %s", sig, sig, notRelayed[sig])
-					}
-				default:
-					command.WaitFor(t, fmt.Sprintf("signal %d (%v) at the command", sig, sig), func() (bool, string) {
-						return recorded(t, record)[int(sig)] > before[int(sig)], "record: " + readFile(t, record)
-					})
-				}
-				if relay.Exited(t, 0) {
-					t.Fatalf("the relay died of signal %d (%v)", sig, sig)
-				}
-			}
+			checkEverySignal(t, relay, command, record, notRelayed, nil)
 			// The end: the command dies, and the relay of the same signal.
 			if err := command.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
@@ -224,5 +182,59 @@ func TestRelaySignalsTheWholeGroup(t *testing.T) {
 			tm.run("kill %1; fg")
 			waitGone(t, pid)
 		})
+	}
+}
+
+// checkEverySignal sends relay, one by one, every signal from 1 to 64 but
+// KILL, STOP and the marker (64): each one that notPassed does not list must
+// reach command, a C recorder writing to record, and none that it lists may;
+// a job-control stop must stop both (the command first) and the SIGCONT
+// resume both; relay must never die of one. The signals in skip are not
+// sent.
+func checkEverySignal(t *testing.T, relay, command *testutil.Proc, record string, notPassed map[syscall.Signal]string, skip []syscall.Signal) {
+	t.Helper()
+	const marker = syscall.Signal(64) // passed on, and above every signal that is not
+	for sig := syscall.Signal(1); sig <= 64; sig++ {
+		if sig == syscall.SIGKILL || sig == syscall.SIGSTOP || sig == marker || slices.Contains(skip, sig) {
+			continue
+		}
+		before := recorded(t, record)
+		if err := relay.Signal(sig); err != nil {
+			t.Fatalf("signal %d: the relay is gone: %v", sig, err)
+		}
+		switch {
+		case sig == syscall.SIGTSTP || sig == syscall.SIGTTIN || sig == syscall.SIGTTOU:
+			// The command's group stops first, then the relay.
+			command.WaitStat(t, fmt.Sprintf("the command stopped by %v", sig), func(st testutil.Stat) bool { return st.State == 'T' })
+			relay.WaitStat(t, fmt.Sprintf("the relay stopped by %v", sig), func(st testutil.Stat) bool { return st.State == 'T' })
+			if err := relay.Signal(syscall.SIGCONT); err != nil {
+				t.Fatal(err)
+			}
+			command.WaitFor(t, "the SIGCONT at the command", func() (bool, string) {
+				return recorded(t, record)[int(syscall.SIGCONT)] > before[int(syscall.SIGCONT)], "record: " + readFile(t, record)
+			})
+			if got := recorded(t, record)[int(sig)]; got != before[int(sig)] {
+				t.Errorf("%v reached the command itself (its group is orphaned: the kernel would drop it)", sig)
+			}
+		case notPassed[sig] != "":
+			// The marker, once at the command, shows the relay has dealt
+			// with sig: pending together, the lower number goes first.
+			if err := relay.Signal(marker); err != nil {
+				t.Fatal(err)
+			}
+			command.WaitFor(t, fmt.Sprintf("the marker after %v", sig), func() (bool, string) {
+				return recorded(t, record)[int(marker)] > before[int(marker)], "record: " + readFile(t, record)
+			})
+			if got := recorded(t, record)[int(sig)]; got != before[int(sig)] {
+				t.Errorf("signal %d (%v) reached the command, where the man page says it does not: %s", sig, sig, notPassed[sig])
+			}
+		default:
+			command.WaitFor(t, fmt.Sprintf("signal %d (%v) at the command", sig, sig), func() (bool, string) {
+				return recorded(t, record)[int(sig)] > before[int(sig)], "record: " + readFile(t, record)
+			})
+		}
+		if relay.Exited(t, 0) {
+			t.Fatalf("the relay died of signal %d (%v)", sig, sig)
+		}
 	}
 }
