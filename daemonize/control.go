@@ -181,6 +181,8 @@ func unlockedPID(r Report, lockPath string) Report {
 	st, err := process.ReadStat(r.PID)
 	early, _ := process.StartedBy(r.PID, r.modTime)
 	switch {
+	case errors.Is(err, fs.ErrNotExist) && procMounted():
+		r.State = Dead // gone between the two looks
 	case err != nil:
 		r.State, r.Why = Unknown, fmt.Sprintf("pid %d exists, and without /proc it cannot be told whether it is the daemon", r.PID)
 	case st.State == 'Z' || st.State == 'X':
@@ -192,6 +194,12 @@ func unlockedPID(r Report, lockPath string) Report {
 		r.Why = fmt.Sprintf("pid %d runs but does not hold the lock on %s (it closed the descriptor, or its lock file is another: -l)", r.PID, lockPath)
 	}
 	return r
+}
+
+// procMounted reports whether /proc shows processes here.
+func procMounted() bool {
+	_, err := os.Stat("/proc/self/stat")
+	return err == nil
 }
 
 // Exit statuses of Stop and Signal besides 0 and the Report's.

@@ -125,7 +125,7 @@ type supervision struct {
 	followEnd time.Time // following: when to give up
 	followed  chan int  // followed daemons, not this process's children, that exited
 
-	unmanaged func() // puts back the signals ignored while no run starts (session.IgnoreUnmanaged)
+	unmanaged func() // sets the signals ignored while no run starts to their default (session.IgnoreUnmanaged; at first session.DefaultUnmanaged)
 
 	debounce *time.Timer // the quiet period after a watched change: no phase's own
 	status   int         // done: the exit status
@@ -145,7 +145,7 @@ func (s *Supervisor) Run() (int, error) {
 		return 0, err
 	}
 	sv := &supervision{s: s, name: filepath.Base(s.Argv[0]), ev: newEventLog(s.Logger),
-		followed: make(chan int, 1), unmanaged: func() {}}
+		followed: make(chan int, 1), unmanaged: session.DefaultUnmanaged} // even if they were ignored when grespawn started
 	defer func() { sv.unmanaged() }()
 	if s.Log != nil {
 		var err error

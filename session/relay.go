@@ -97,12 +97,13 @@ func (r *Relay) Run(cmd *exec.Cmd) error {
 	if name == "" {
 		name = cmd.Args[0]
 	}
+	DefaultUnmanaged() // even when the relay inherited them ignored
 	cmd, err := execvp.Start(cmd, name)
+	// The program has them at their default; the relay must not die of them.
+	defer IgnoreUnmanaged()()
 	if err != nil {
 		return err
 	}
-	// The program has them at their default; the relay must not die of them.
-	defer IgnoreUnmanaged()()
 	group := cmd.Process.Pid // it leads its session, and so its process group
 	if r.Started != nil {
 		if err := r.Started(group); err != nil {

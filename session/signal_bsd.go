@@ -41,6 +41,9 @@ func Suspend(sig syscall.Signal) {
 // signal os/signal can name.
 func IgnoreUnmanaged() (restore func()) { return func() {} }
 
+// DefaultUnmanaged has nothing to do here: there are no unmanaged signals.
+func DefaultUnmanaged() {}
+
 // Unmanaged are the signals os/signal cannot catch: none here.
 var Unmanaged []syscall.Signal
 

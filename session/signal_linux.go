@@ -96,26 +96,42 @@ func Suspend(sig syscall.Signal) {
 	_ = rtSigaction(sig, &goHandler, nil) // put back what Go installed
 }
 
-// IgnoreUnmanaged ignores the signals the Go runtime leaves at their
-// default action whatever os/signal is asked (32 and 34, kept for a C
-// library's threads: a static Go program would die of them), and returns
-// what puts them back. Call it once the program that must get them at their
-// default has been started, and put them back before starting another: an
-// ignored disposition survives exec.
+// IgnoreUnmanaged ignores the signals the Go runtime leaves alone whatever
+// os/signal is asked (32 and 34, kept for a C library's threads: a static Go
+// program would die of them), and returns what sets them to their default
+// action. Call DefaultUnmanaged before starting the program that must get
+// them at their default, IgnoreUnmanaged once it has started, and the
+// restore function before starting another: an ignored disposition survives
+// exec.
 func IgnoreUnmanaged() (restore func()) {
 	ign := kernelSigaction{}
 	*(*uintptr)(unsafe.Pointer(&ign[handlerOffset])) = sigIgn
 	var ignored []syscall.Signal
 	for _, sig := range Unmanaged {
 		var old kernelSigaction
-		if rtSigaction(sig, nil, &old) == nil && *(*uintptr)(unsafe.Pointer(&old[handlerOffset])) == sigDfl &&
-			rtSigaction(sig, &ign, nil) == nil {
+		if rtSigaction(sig, nil, &old) != nil {
+			continue
+		}
+		if h := *(*uintptr)(unsafe.Pointer(&old[handlerOffset])); (h == sigDfl || h == sigIgn) && rtSigaction(sig, &ign, nil) == nil {
 			ignored = append(ignored, sig)
 		}
 	}
 	return func() {
 		for _, sig := range ignored {
-			_ = SetDefaultAction(sig) // as it was
+			_ = SetDefaultAction(sig)
+		}
+	}
+}
+
+// DefaultUnmanaged sets those of Unmanaged that this process ignores (a
+// parent ignored them, and exec kept that) to their default action, so that
+// the program started next gets them at their default. Until IgnoreUnmanaged,
+// one of them sent to this process ends it: keep the window to the start.
+func DefaultUnmanaged() {
+	for _, sig := range Unmanaged {
+		var old kernelSigaction
+		if rtSigaction(sig, nil, &old) == nil && *(*uintptr)(unsafe.Pointer(&old[handlerOffset])) == sigIgn {
+			_ = SetDefaultAction(sig)
 		}
 	}
 }

@@ -44,6 +44,7 @@ func init() {
 		"rdlock":   rdlockHelper,
 		"unlock":   unlockHelper,
 		"sdnotify": sdnotifyHelper,
+		"ignoring": ignoringHelper,
 	} {
 		testutil.RegisterHelper(name, f)
 	}
@@ -552,4 +553,17 @@ func awaitFile(path string, gone <-chan struct{}) error {
 		}
 	}
 	return fmt.Errorf("gave up waiting for %s", path)
+}
+
+// ignoringHelper ignores the signals the Go runtime leaves to a C library
+// (session.Unmanaged) and executes ARGV in its place: helper ignoring ARGV...
+// What it starts inherits them ignored, as under a parent that ignores them.
+func ignoringHelper(args []string) int {
+	session.IgnoreUnmanaged()
+	path, err := exec.LookPath(args[0])
+	if err == nil {
+		err = unix.Exec(path, args, os.Environ())
+	}
+	fmt.Fprintln(os.Stderr, "helper:", err)
+	return 127
 }

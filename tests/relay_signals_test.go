@@ -121,41 +121,56 @@ func TestRelayPassesOnEverySignal(t *testing.T) {
 		}},
 		{"gsetsid -f -w", func(dir string) []string { return []string{"gsetsid", "-f", "-w"} }},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			dir := tempDir(t)
-			record, ready := filepath.Join(dir, "record"), filepath.Join(dir, "ready")
-			argv := append(c.argv(dir), recorder, record, ready)
-			cmd := exec.Command(argv[0], argv[1:]...)
-			// A job of its own, as a shell starts one: a group whose parent
-			// is in the session, so the kernel acts on a stop.
-			cmd.Dir, cmd.SysProcAttr = dir, &syscall.SysProcAttr{Setpgid: true}
-			exited := startBackground(t, cmd, func() string { return "recorded: " + readFile(t, record) })
-			relay := testutil.Watch(t, cmd.Process.Pid)
-			pid := testutil.ReadyPID(t, ready, relay)
-			command := testutil.Watch(t, pid)
-			command.KillAtCleanup(t)
-			for _, mask := range []string{"SigIgn", "SigBlk"} {
-				m, err := testutil.SignalMask(pid, mask)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for sig := syscall.Signal(2); sig <= 64; sig++ { // gnohup's SIGHUP is ignored on purpose
-					if testutil.HasSignal(m, sig) {
-						t.Errorf("the command started with signal %d in %s", sig, mask)
-					}
-				}
+		// Also as a child of a parent that ignores the signals Go leaves to a
+		// C library (a CI runner did): the command gets them at their default.
+		for _, inherited := range []bool{false, true} {
+			name := c.name
+			if inherited {
+				name += ", 32 and 34 ignored by its parent"
 			}
-			checkEverySignal(t, relay, command, record, notRelayed, nil)
-			// The end: the command dies, and the relay of the same signal.
-			if err := command.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
+			t.Run(name, func(t *testing.T) { relayEverySignal(t, recorder, c.argv, inherited) })
+		}
+	}
+}
+
+// relayEverySignal is TestRelayPassesOnEverySignal for the relay that
+// argv(dir) starts, started with the unmanaged signals ignored if inherited.
+func relayEverySignal(t *testing.T, recorder string, relayArgv func(dir string) []string, inherited bool) {
+	dir := tempDir(t)
+	record, ready := filepath.Join(dir, "record"), filepath.Join(dir, "ready")
+	argv := append(relayArgv(dir), recorder, record, ready)
+	if inherited {
+		argv = append([]string{"helper", "ignoring"}, argv...)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	// A job of its own, as a shell starts one: a group whose parent
+	// is in the session, so the kernel acts on a stop.
+	cmd.Dir, cmd.SysProcAttr = dir, &syscall.SysProcAttr{Setpgid: true}
+	exited := startBackground(t, cmd, func() string { return "recorded: " + readFile(t, record) })
+	relay := testutil.Watch(t, cmd.Process.Pid)
+	pid := testutil.ReadyPID(t, ready, relay)
+	command := testutil.Watch(t, pid)
+	command.KillAtCleanup(t)
+	for _, mask := range []string{"SigIgn", "SigBlk"} {
+		m, err := testutil.SignalMask(pid, mask)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for sig := syscall.Signal(2); sig <= 64; sig++ { // gnohup's SIGHUP is ignored on purpose
+			if testutil.HasSignal(m, sig) {
+				t.Errorf("the command started with signal %d in %s", sig, mask)
 			}
-			relay.WaitExit(t)
-			<-exited
-			if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-				t.Errorf("the relay ended %v, want by SIGKILL, as its command", cmd.ProcessState)
-			}
-		})
+		}
+	}
+	checkEverySignal(t, relay, command, record, notRelayed, nil)
+	// The end: the command dies, and the relay of the same signal.
+	if err := command.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	relay.WaitExit(t)
+	<-exited
+	if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Errorf("the relay ended %v, want by SIGKILL, as its command", cmd.ProcessState)
 	}
 }
 
