@@ -146,6 +146,9 @@ func measure(runs int) string {
 // removed, ~150 B each). 2,000 runs by default, 20,000 in make stress
 // (GDETACH_LONG=1).
 func TestSupervisorLongRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a long run: 2,000 restarts (20,000 in make stress)")
+	}
 	n := longRuns()
 	cmd := testutil.HelperCommand(t, "longrun", t.TempDir(), strconv.Itoa(n))
 	var stderr strings.Builder
