@@ -895,15 +895,10 @@ func TestGrespawnStatusFileAtTheEnd(t *testing.T) {
 
 // notPassedByGrespawn are the signals grespawn does not pass on, each with
 // the reason grespawn(1) gives (SIGNALS).
-var notPassedByGrespawn = map[syscall.Signal]string{
+var notPassedByGrespawn = withRuntimeSignals(map[syscall.Signal]string{
 	syscall.SIGCHLD: "grespawn's own news of its command",
 	syscall.SIGPIPE: "grespawn's own, from a message written to a closed pipe",
-	syscall.SIGURG:  "the Go runtime's preemption signal",
-	syscall.SIGPROF: "the Go runtime's profiler",
-	32:              "left to a C library by the Go runtime: ignored",
-	33:              "the Go runtime's own",
-	34:              "left to a C library by the Go runtime: ignored",
-}
+})
 
 // Every signal from 1 to 64 but KILL and STOP and the two that stop it, sent
 // to grespawn: it never dies of one (issue 13: 32 and 34 killed it); the
@@ -932,17 +927,7 @@ func TestGrespawnPassesOnEverySignal(t *testing.T) {
 			pid := testutil.ReadyPID(t, ready, g.proc)
 			command := testutil.Watch(t, pid)
 			command.KillAtCleanup(t)
-			for _, mask := range []string{"SigIgn", "SigBlk"} {
-				m, err := testutil.SignalMask(pid, mask)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for sig := syscall.Signal(1); sig <= 64; sig++ {
-					if testutil.HasSignal(m, sig) {
-						t.Errorf("the command started with signal %d in %s", sig, mask)
-					}
-				}
-			}
+			checkStartsClean(t, pid, 1)
 			checkEverySignal(t, g.proc, command, record, notPassedByGrespawn, []syscall.Signal{syscall.SIGTERM, syscall.SIGINT})
 			g.signal(syscall.SIGTERM) // the recorder does not die of it: a second one kills it
 			g.waitFor("the stop", func() bool { return strings.Contains(g.messages(), "stopping recorder") })

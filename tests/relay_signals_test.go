@@ -93,14 +93,37 @@ func recorded(t *testing.T, path string) map[int]int {
 
 // notRelayed are the signals a relay does not pass on, each with the reason
 // its man page gives (gnohup(1), gsetsid(1): SIGNALS).
-var notRelayed = map[syscall.Signal]string{
+var notRelayed = withRuntimeSignals(map[syscall.Signal]string{
 	syscall.SIGHUP:  "the hangup stays on the relay's side",
 	syscall.SIGCHLD: "the relay's own news of its command",
-	syscall.SIGURG:  "the Go runtime's preemption signal",
-	syscall.SIGPROF: "the Go runtime's profiler",
-	32:              "left to a C library by the Go runtime: ignored",
-	33:              "the Go runtime's own",
-	34:              "left to a C library by the Go runtime: ignored",
+})
+
+// withRuntimeSignals adds to m the signals that no Go program passes on,
+// each with the reason the man pages give.
+func withRuntimeSignals(m map[syscall.Signal]string) map[syscall.Signal]string {
+	m[syscall.SIGURG] = "the Go runtime's preemption signal"
+	m[syscall.SIGPROF] = "the Go runtime's profiler"
+	m[32] = "left to a C library by the Go runtime: ignored"
+	m[33] = "the Go runtime's own"
+	m[34] = "left to a C library by the Go runtime: ignored"
+	return m
+}
+
+// checkStartsClean fails t if process pid, just started, has any signal
+// from `from` to 64 ignored or blocked (both survive exec).
+func checkStartsClean(t *testing.T, pid int, from syscall.Signal) {
+	t.Helper()
+	for _, mask := range []string{"SigIgn", "SigBlk"} {
+		m, err := testutil.SignalMask(pid, mask)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for sig := from; sig <= 64; sig++ {
+			if testutil.HasSignal(m, sig) {
+				t.Errorf("the command started with signal %d in %s", sig, mask)
+			}
+		}
+	}
 }
 
 // Every signal from 1 to 64 but KILL and STOP, sent to a relay (gnohup
@@ -151,17 +174,7 @@ func relayEverySignal(t *testing.T, recorder string, relayArgv func(dir string) 
 	pid := testutil.ReadyPID(t, ready, relay)
 	command := testutil.Watch(t, pid)
 	command.KillAtCleanup(t)
-	for _, mask := range []string{"SigIgn", "SigBlk"} {
-		m, err := testutil.SignalMask(pid, mask)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for sig := syscall.Signal(2); sig <= 64; sig++ { // gnohup's SIGHUP is ignored on purpose
-			if testutil.HasSignal(m, sig) {
-				t.Errorf("the command started with signal %d in %s", sig, mask)
-			}
-		}
-	}
+	checkStartsClean(t, pid, 2) // gnohup's SIGHUP is ignored on purpose
 	checkEverySignal(t, relay, command, record, notRelayed, nil)
 	// The end: the command dies, and the relay of the same signal.
 	if err := command.Signal(syscall.SIGKILL); err != nil {
