@@ -715,6 +715,7 @@ func TestGrespawnWatchRestartKeepsNewRun(t *testing.T) {
 // command ends the daemon on its way before the next run starts: one daemon
 // in the end, the one followed (issue 13: two daemons, one supervised).
 func TestGrespawnWatchWhileFollowing(t *testing.T) {
+	testutil.UsedHelpers("late") // run by the daemon helper, not from here
 	dir := tempDir(t)
 	src := filepath.Join(dir, "src")
 	os.Mkdir(src, 0o755)
@@ -921,7 +922,7 @@ func TestGrespawnPassesOnEverySignal(t *testing.T) {
 			g := startGrespawnWith(t, dir, func(cmd *exec.Cmd) {
 				cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 				if inherited {
-					cmd.Path, cmd.Args = filepath.Join(binDir, "helper"), append([]string{"helper", "ignoring"}, cmd.Args...)
+					cmd.Path, cmd.Args = filepath.Join(binDir, testutil.HelperName), append(testutil.HelperArgs("ignoring"), cmd.Args...)
 				}
 			}, "--restart", "never", "--", recorder, record, ready)
 			pid := testutil.ReadyPID(t, ready, g.proc)

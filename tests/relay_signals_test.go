@@ -163,7 +163,7 @@ func relayEverySignal(t *testing.T, recorder string, relayArgv func(dir string) 
 	record, ready := filepath.Join(dir, "record"), filepath.Join(dir, "ready")
 	argv := append(relayArgv(dir), recorder, record, ready)
 	if inherited {
-		argv = append([]string{"helper", "ignoring"}, argv...)
+		argv = append(testutil.HelperArgs("ignoring"), argv...)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	// A job of its own, as a shell starts one: a group whose parent
