@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gdetach/gdetach/execvp"
+	"github.com/gdetach/gdetach/fdio"
 	"github.com/gdetach/gdetach/session"
 )
 
@@ -143,6 +144,13 @@ func (s *Supervisor) Run() (int, error) {
 	}
 	if _, err := execvp.LookPath(s.Argv[0], os.Environ()); err != nil {
 		return 0, err
+	}
+	if s.StatusFile != "" {
+		// Written by renames over it, which would replace a device or a
+		// FIFO (as root, /dev/null) or a symbolic link.
+		if err := fdio.CheckReplaceable(s.StatusFile); err != nil {
+			return 0, fmt.Errorf("status file: %w", err)
+		}
 	}
 	sv := &supervision{s: s, name: filepath.Base(s.Argv[0]), ev: newEventLog(s.Logger),
 		followed: make(chan int, 1), unmanaged: session.DefaultUnmanaged} // even if they were ignored when grespawn started

@@ -567,6 +567,27 @@ func TestGrespawnCommandLine(t *testing.T) {
 	})
 }
 
+// A status file is written by renames over it: what is not a regular file
+// there (a FIFO here; as root, a --status-file /dev/null replaced the device)
+// is refused before anything runs, and left as it was.
+func TestGrespawnStatusFileNotRegular(t *testing.T) {
+	dir := tempDir(t)
+	fifo := filepath.Join(dir, "status")
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runWith(t, dir, runOptions{}, "grespawn", "--status-file", fifo, "--", "sh", "-c", "touch ran")
+	if want := "grespawn: status file: " + fifo + " is a FIFO, not a regular file: it is not replaced\n"; r.status != 125 || r.stderr != want {
+		t.Errorf("status %d, stderr %q; want 125 and %q", r.status, r.stderr, want)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v, %v", fi, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ran")); err == nil {
+		t.Error("the command ran")
+	}
+}
+
 // As PID 1 of a PID namespace, as in a container, grespawn reaps the orphans
 // of COMMAND's tree and forwards signals, as tini does. The control is the
 // command itself as PID 1: its orphans stay zombies.
