@@ -167,9 +167,12 @@ docs-check:
 		if [ -n "$$out" ]; then echo "$$page:"; echo "$$out"; exit 1; fi; \
 	done; echo "man pages render cleanly: $(MANPAGES)"
 
+# First grespawn's long run at its full length (20,000 restarts with a
+# rotated log and a watch under churn; 2,000 in make test, skipped by -short).
 # Fifty runs take far longer than go test's default 10-minute limit for the
 # binary; every wait inside still has its own deadline (testutil.Deadline).
 stress:
+	GDETACH_LONG=1 CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 1h -run LongRun -v ./respawn
 	CGO_ENABLED=1 $(GO) test -race -count=50 -timeout 4h ./tests/...
 
 # Every func FuzzX in a *_test.go file, found anew each time, runs alone (go

@@ -226,12 +226,8 @@ func TestOpenAppendRefusesSymlink(t *testing.T) {
 
 func TestWriteFileAtomic(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, "app.pid")
-	victim := filepath.Join(dir, "victim")
-	if err := os.WriteFile(victim, []byte("keep"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(victim, path); err != nil {
+	path := filepath.Join(dir, "status")
+	if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := WriteFileAtomic(path, []byte("42\n"), 0o644); err != nil {
@@ -240,9 +236,6 @@ func TestWriteFileAtomic(t *testing.T) {
 	if got, _ := os.ReadFile(path); string(got) != "42\n" {
 		t.Errorf("content %q", got)
 	}
-	if got, _ := os.ReadFile(victim); string(got) != "keep" {
-		t.Errorf("the symlink's target was written through: %q", got)
-	}
 	st, err := os.Lstat(path)
 	if err != nil {
 		t.Fatal(err)
@@ -250,9 +243,56 @@ func TestWriteFileAtomic(t *testing.T) {
 	if !st.Mode().IsRegular() || st.Mode().Perm() != 0o644 {
 		t.Errorf("mode %v, want a regular file 0644", st.Mode())
 	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 2 {
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("temporary files left behind: %v", entries)
+	}
+}
+
+// What is not a regular file at the path is the user's: a symbolic link
+// (its target is not written either), a FIFO, a directory, a device (as
+// root, a rename over /dev/null replaced the device). Each is refused and
+// left as it was, and nothing is left beside it.
+func TestWriteFileAtomicLeavesWhatIsNotARegularFile(t *testing.T) {
+	for _, c := range []struct {
+		what string
+		make func(path string) error
+	}{
+		{"a symbolic link", func(path string) error {
+			if err := os.WriteFile(path+".target", []byte("keep"), 0o600); err != nil {
+				return err
+			}
+			return os.Symlink(path+".target", path)
+		}},
+		{"a FIFO", func(path string) error { return unix.Mkfifo(path, 0o600) }},
+		{"a directory", func(path string) error { return os.Mkdir(path, 0o700) }},
+		{"a device", func(path string) error {
+			if os.Geteuid() != 0 {
+				t.Skip("mknod needs root")
+			}
+			return unix.Mknod(path, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))) // /dev/null's
+		}},
+	} {
+		t.Run(c.what, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "status")
+			if err := c.make(path); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := os.Lstat(path)
+			err := WriteFileAtomic(path, []byte("42\n"), 0o644)
+			if want := path + " is " + c.what + ", not a regular file: it is not replaced"; err == nil || err.Error() != want {
+				t.Errorf("err = %v, want %q", err, want)
+			}
+			if after, _ := os.Lstat(path); after == nil || after.Mode() != before.Mode() || !os.SameFile(before, after) {
+				t.Errorf("%s was replaced", c.what)
+			}
+			if got, err := os.ReadFile(path + ".target"); err == nil && string(got) != "keep" {
+				t.Errorf("the symlink's target was written through: %q", got)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) > 2 {
+				t.Errorf("temporary files left behind: %v", entries)
+			}
+		})
 	}
 }
 

@@ -95,7 +95,7 @@ func precheck(path string) error {
 	if err != nil {
 		return nil // missing, or unreadable: the open says
 	}
-	if what := kind(st.Mode()); what != "" {
+	if what := fdio.Kind(st.Mode()); what != "" {
 		return &NotRegularError{Path: path, What: what}
 	}
 	return nil
@@ -133,25 +133,6 @@ func newFile(path string, f *os.File, created bool) (*File, error) {
 		return nil, &NotRegularError{Path: path, What: what}
 	}
 	return &File{path: path, f: f, dev: uint64(st.Dev), ino: uint64(st.Ino), created: created}, nil
-}
-
-// kind names what a non-regular mode is, "" for a regular file.
-func kind(m fs.FileMode) string {
-	switch {
-	case m.IsRegular():
-		return ""
-	case m&fs.ModeSymlink != 0:
-		return "a symbolic link"
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	}
-	return "not a regular file"
 }
 
 // openError rewords O_NOFOLLOW's refusal, which the kernel calls a loop.

@@ -1,5 +1,19 @@
 package respawn
 
+// How a run's output reaches the log, and how a settle works:
+//
+//	command ──pipe──▶ lineReader.copyTo ──whole lines──▶ logFile
+//	           (one for stdout, one for stderr)
+//
+// A lineReader reads its pipe until the pipe ends (every writer closed it).
+// When a run ends, the supervision asks each reader to settle: requestSettle
+// marks the request and expires the read deadline; the blocked read returns
+// ErrDeadlineExceeded; the reader then reads only what the pipe holds now
+// (FIONREAD), writes it with a partial last line ended, and reports on
+// settled. A reader whose pipe has ended reports on ended instead. Either
+// way the supervision's settle channel closes once both readers are done, or
+// once the log has made no progress for the idle time.
+
 import (
 	"bytes"
 	"errors"
@@ -24,6 +38,9 @@ func newCapture(log *logFile) (*capture, error) {
 		r, pw, err := os.Pipe()
 		if err != nil {
 			c.closeWriters()
+			for _, lr := range c.readers {
+				lr.r.Close()
+			}
 			return nil, err
 		}
 		*w = pw
@@ -49,6 +66,30 @@ func (c *capture) closeWriters() {
 	}
 }
 
+// finished reports whether both pipes have ended: the capture holds
+// nothing any more.
+func (c *capture) finished() bool {
+	for _, r := range c.readers {
+		select {
+		case <-r.ended:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// settleAsync settles the capture (see settle) and closes the channel it
+// returns when that is done.
+func (c *capture) settleAsync(idle time.Duration, progress func() int64) <-chan struct{} {
+	settled := make(chan struct{})
+	go func() {
+		c.settle(idle, progress)
+		close(settled)
+	}()
+	return settled
+}
+
 // settle returns once everything the run's process wrote before it exited
 // is in the log, so that the next run's lines come after it: when both pipes
 // have ended, or, if a process the run left behind still holds them, when
@@ -71,6 +112,8 @@ func (c *capture) settle(idle time.Duration, progress func() int64) {
 // within every idle; it reports false if progress stopped first. A nil
 // channel is never ready.
 func waitWhileProgress(idle time.Duration, progress func() int64, a, b <-chan struct{}) bool {
+	t := time.NewTimer(idle)
+	defer t.Stop()
 	for {
 		before := progress()
 		select {
@@ -78,10 +121,11 @@ func waitWhileProgress(idle time.Duration, progress func() int64, a, b <-chan st
 			return true
 		case <-b:
 			return true
-		case <-time.After(idle):
+		case <-t.C:
 			if progress() == before {
 				return false
 			}
+			t.Reset(idle)
 		}
 	}
 }
@@ -177,7 +221,7 @@ func (lr *lineReader) settle(log *logFile, lines *lineBuffer) {
 }
 
 // A lineBuffer holds what was read and not yet handed to the log: at most
-// the start of a line.
+// the start of a line, maxLine bytes long at most.
 type lineBuffer struct{ buf []byte }
 
 // free is the room for the next read.
@@ -188,7 +232,9 @@ func (l *lineBuffer) free() []byte {
 	return l.buf[len(l.buf):cap(l.buf)]
 }
 
-// add takes n more bytes, read into free(), and hands log the whole lines.
+// add takes n more bytes, read into free(), and hands log the whole lines;
+// a line longer than maxLine goes in pieces of maxLine bytes, each ended
+// with a newline.
 func (l *lineBuffer) add(log *logFile, n int) {
 	if n <= 0 {
 		return
@@ -198,12 +244,16 @@ func (l *lineBuffer) add(log *logFile, n int) {
 		log.writeLines(l.buf[:i+1])
 		l.buf = append(l.buf[:0], l.buf[i+1:]...)
 	}
-	if len(l.buf) == cap(l.buf) { // one line longer than the buffer
-		if cap(l.buf) < maxLine {
-			l.buf = append(l.buf, make([]byte, cap(l.buf))...)[:len(l.buf)]
-		} else {
-			l.flush(log)
-		}
+	for len(l.buf) > maxLine { // no newline in it: the rest of the line is still to come
+		log.writeLines(append(l.buf[:maxLine:maxLine], '\n'))
+		l.buf = append(l.buf[:0], l.buf[maxLine:]...)
+	}
+	if len(l.buf) == cap(l.buf) {
+		// Room for one byte past maxLine, to tell a line of exactly
+		// maxLine bytes (its newline next) from a longer one.
+		grown := make([]byte, len(l.buf), min(2*cap(l.buf), maxLine+1))
+		copy(grown, l.buf)
+		l.buf = grown
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 // left behind still holds its pipes open; a partial last line is ended.
 func TestCaptureSettleWithPipesStillOpen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "app.log")
-	l, err := openLog(LogConfig{Path: path}, nil)
+	l, err := openLog(LogConfig{Path: path}, "grespawn: ", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestCaptureSettleWithPipesStillOpen(t *testing.T) {
 			fmt.Fprintln(c.stdout, line)
 		}
 		fmt.Fprintf(c.stderr, "round %d, no newline", round)
-		c.settle(time.Until(testutil.Deadline(t)), l.written)
+		c.settle(time.Until(testutil.Deadline(t)), l.handedIn)
 		if t.Failed() {
 			return
 		}
@@ -64,7 +64,7 @@ func TestCaptureSettleWithPipesStillOpen(t *testing.T) {
 
 // settle returns at once when the run's pipes have ended.
 func TestCaptureSettleAfterTheEnd(t *testing.T) {
-	l, err := openLog(LogConfig{Path: filepath.Join(t.TempDir(), "app.log")}, nil)
+	l, err := openLog(LogConfig{Path: filepath.Join(t.TempDir(), "app.log")}, "grespawn: ", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestCaptureSettleAfterTheEnd(t *testing.T) {
 	c.done.Wait()
 	done := make(chan struct{})
 	go func() {
-		c.settle(time.Hour, l.written)
+		c.settle(time.Hour, l.handedIn)
 		close(done)
 	}()
 	select {

@@ -2,30 +2,30 @@ package respawn
 
 import (
 	"fmt"
-	"io"
+	"log"
 	"sync"
 	"time"
 )
 
-// eventsPerSecond is how many lines grespawn prints in a second at most; in
-// a fast crash loop the rest are counted, and the count is printed with the
-// next line that may be.
+// eventsPerSecond is how many lines the supervision prints in a second at
+// most; in a fast crash loop the rest are counted, and the count is printed
+// with the next line that may be.
 const eventsPerSecond = 10
 
-// An eventLog prints grespawn's one-line messages, condensed when they come
+// An eventLog prints the supervision's one-line messages through a logger
+// (whose prefix names the command: "grespawn: "), condensed when they come
 // too fast.
 type eventLog struct {
 	mu         sync.Mutex // the log's writers report from their own goroutines
-	w          io.Writer
-	prefix     string
+	l          *log.Logger
 	now        func() time.Time
 	second     time.Time // the start of the current second
 	printed    int       // lines printed in it
 	suppressed int       // lines held back since the last printed one
 }
 
-func newEventLog(w io.Writer, prefix string) *eventLog {
-	return &eventLog{w: w, prefix: prefix, now: time.Now}
+func newEventLog(l *log.Logger) *eventLog {
+	return &eventLog{l: l, now: time.Now}
 }
 
 // printf prints a line, unless too many have been printed this second.
@@ -43,15 +43,15 @@ func (e *eventLog) printf(format string, args ...any) {
 	e.print(format, args...)
 }
 
-// force prints a line whatever the rate, with the count of any held back.
-func (e *eventLog) force(format string, args ...any) {
+// always prints a line whatever the rate, with the count of any held back.
+func (e *eventLog) always(format string, args ...any) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.print(format, args...)
 }
 
 func (e *eventLog) print(format string, args ...any) {
-	if e.w == nil {
+	if e.l == nil {
 		return
 	}
 	e.printed++
@@ -60,5 +60,14 @@ func (e *eventLog) print(format string, args ...any) {
 		line = fmt.Sprintf("%s (and %d lines like the last ones, held back)", line, e.suppressed)
 		e.suppressed = 0
 	}
-	fmt.Fprintf(e.w, "%s%s\n", e.prefix, line)
+	e.l.Print(line) // a message that cannot be written is lost: there is nowhere else to say so
+}
+
+// prefix is the logger's prefix, which the log file's own lines begin with
+// too.
+func (e *eventLog) prefix() string {
+	if e.l == nil {
+		return ""
+	}
+	return e.l.Prefix()
 }

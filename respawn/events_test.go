@@ -1,6 +1,7 @@
 package respawn
 
 import (
+	"log"
 	"strings"
 	"testing"
 	"time"
@@ -9,14 +10,14 @@ import (
 func TestEventLogCondensesFastLines(t *testing.T) {
 	var out strings.Builder
 	clock := time.Unix(1000, 0)
-	e := newEventLog(&out, "grespawn: ")
+	e := newEventLog(log.New(&out, "grespawn: ", 0))
 	e.now = func() time.Time { return clock }
 	for i := range 25 {
 		e.printf("line %d", i)
 	}
 	clock = clock.Add(time.Second)
 	e.printf("later")
-	e.force("given up")
+	e.always("given up")
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	if len(lines) != eventsPerSecond+2 {
 		t.Fatalf("%d lines printed, want %d:\n%s", len(lines), eventsPerSecond+2, out.String())

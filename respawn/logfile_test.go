@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,7 +17,7 @@ import (
 
 func TestLogRotationKeepsEveryLineWhole(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "app.log")
-	l, err := openLog(LogConfig{Path: path, MaxSize: 100, Backups: 1000}, nil)
+	l, err := openLog(LogConfig{Path: path, MaxSize: 100, Backups: 1000}, "grespawn: ", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +53,7 @@ func TestLogRotationKeepsEveryLineWhole(t *testing.T) {
 
 func TestLogRotationDropsOldest(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "app.log")
-	l, _ := openLog(LogConfig{Path: path, MaxSize: 10, Backups: 2}, nil)
+	l, _ := openLog(LogConfig{Path: path, MaxSize: 10, Backups: 2}, "grespawn: ", nil)
 	for _, s := range []string{"aaaaaaa\n", "bbbbbbb\n", "ccccccc\n", "ddddddd\n"} {
 		l.writeLines([]byte(s))
 	}
@@ -63,7 +65,7 @@ func TestLogRotationDropsOldest(t *testing.T) {
 
 func TestLogLineLongerThanMaxSize(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "app.log")
-	l, _ := openLog(LogConfig{Path: path, MaxSize: 5, Backups: 3}, nil)
+	l, _ := openLog(LogConfig{Path: path, MaxSize: 5, Backups: 3}, "grespawn: ", nil)
 	l.writeLines([]byte("short\nthis one is long\nend\n"))
 	l.close()
 	if got := testutil.Lines(testutil.RotatedLog(t, path, 3)); strings.Join(got, "|") != "short|this one is long|end" {
@@ -81,7 +83,7 @@ func TestLogTimestamps(t *testing.T) {
 func TestLogDiskFullDropsThenSaysSo(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "app.log")
 	var reported []error
-	l, err := openLog(LogConfig{Path: path}, func(err error) { reported = append(reported, err) })
+	l, err := openLog(LogConfig{Path: path}, "grespawn: ", func(err error) { reported = append(reported, err) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +111,7 @@ func TestLogDiskFullDropsThenSaysSo(t *testing.T) {
 
 func TestCopyLinesEndsLastLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "app.log")
-	l, _ := openLog(LogConfig{Path: path}, nil)
+	l, _ := openLog(LogConfig{Path: path}, "grespawn: ", nil)
 	r, w, _ := os.Pipe()
 	go func() {
 		w.WriteString("one\ntw")
@@ -120,5 +122,175 @@ func TestCopyLinesEndsLastLine(t *testing.T) {
 	l.close()
 	if got := strings.Join(testutil.Lines(testutil.RotatedLog(t, path, 0)), "|"); got != "one|two|no newline" {
 		t.Errorf("log %q", got)
+	}
+}
+
+// A disk hovering at full: writing fails, works, fails again. Each failure's
+// lines are counted in the file once it can be written again, and the
+// failure is reported once, not at each return of it (issue 13: ten times
+// in six seconds).
+func TestLogFailingAgainReportedOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	var reported []error
+	l, err := openLog(LogConfig{Path: path}, "grespawn: ", func(err error) { reported = append(reported, err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := l.f
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full: %v", err)
+	}
+	defer full.Close()
+	for round := 1; round <= 3; round++ {
+		l.f = full
+		l.writeLines([]byte(fmt.Sprintf("lost %d\n", round)))
+		l.f = good
+		l.writeLines([]byte(fmt.Sprintf("kept %d\n", round)))
+	}
+	l.close()
+	if len(reported) != 1 {
+		t.Errorf("reported %d times (%v), want once", len(reported), reported)
+	}
+	want := "grespawn: 1 lines lost: write /dev/full: no space left on device|kept 1|" +
+		"grespawn: 1 lines lost: write /dev/full: no space left on device|kept 2|" +
+		"grespawn: 1 lines lost: write /dev/full: no space left on device|kept 3"
+	if got := strings.Join(testutil.Lines(testutil.RotatedLog(t, path, 0)), "|"); got != want {
+		t.Errorf("log %q, want %q", got, want)
+	}
+}
+
+// A line longer than maxLine goes in pieces of exactly maxLine bytes; a line
+// of exactly maxLine bytes stays whole (issue 13: pieces of 2.3 MiB).
+func TestLogLongLinesCutAtMaxLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	l, err := openLog(LogConfig{Path: path}, "grespawn: ", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact := strings.Repeat("e", maxLine)
+	long := strings.Repeat("x", 2*maxLine) + strings.Repeat("y", 5)
+	go func() {
+		w.WriteString(exact + "\n" + long + "\nend\n")
+		w.Close()
+	}()
+	newLineReader(r).copyTo(l)
+	l.close()
+	lines := testutil.Lines(testutil.RotatedLog(t, path, 0))
+	var lens []int
+	for _, line := range lines {
+		lens = append(lens, len(line))
+	}
+	want := []int{maxLine, maxLine, maxLine, 5, 3}
+	if fmt.Sprint(lens) != fmt.Sprint(want) {
+		t.Fatalf("line lengths %v, want %v", lens, want)
+	}
+	if lines[0] != exact || lines[3] != "yyyyy" || lines[4] != "end" {
+		t.Error("the pieces are not the line's bytes, in order")
+	}
+}
+
+// The log comes back after a rotation could not make the new file, on a
+// small file system of its own (a tmpfs): once its directory is removed,
+// and once its inodes are all used. Every line handed in is either in the
+// files or counted, exactly, in the line that says how many were lost
+// (issue 13: the log stayed closed for good, the lines uncounted).
+func TestLogResumesAfterRotationFails(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a tmpfs needs root")
+	}
+	mnt := t.TempDir()
+	const inodes = 16
+	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, fmt.Sprintf("size=1m,nr_inodes=%d", inodes)); err != nil {
+		t.Skipf("cannot mount a tmpfs here (a container without CAP_SYS_ADMIN?): %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
+	dir := filepath.Join(mnt, "logs")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "app.log")
+	var reported []error
+	l, err := openLog(LogConfig{Path: path, MaxSize: 64, Backups: 100}, "grespawn: ", func(err error) { reported = append(reported, err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	write := func(k int) { // k lines of 10 bytes: 6 fill a file
+		for range k {
+			n++
+			l.writeLines(fmt.Appendf(nil, "line %04d\n", n))
+		}
+	}
+	write(12) // FILE.1 and FILE full: the next line rotates
+	// The directory goes: the rotation cannot make the new file.
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	write(7)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(3)
+	// Every inode taken: the next rotation cannot make the new file.
+	var fillers []string
+	for i := 0; ; i++ {
+		f := filepath.Join(mnt, fmt.Sprintf("filler%d", i))
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatal(err)
+			}
+			break
+		}
+		fillers = append(fillers, f)
+	}
+	write(9)
+	for _, f := range fillers {
+		os.Remove(f)
+	}
+	write(2)
+	l.close()
+	if len(reported) != 1 {
+		t.Errorf("the failure reported %d times, want once: %v", len(reported), reported)
+	}
+	// The files before the directory went are gone with it: the log begins
+	// with the note for lines 13 to 19, then every line is in the files, in
+	// order, but those that a note counts, just before it.
+	lines := testutil.Lines(testutil.RotatedLog(t, path, 100))
+	if len(lines) == 0 || !strings.HasPrefix(lines[0], "grespawn: 7 lines lost: ") {
+		t.Errorf("the log begins %q, want the note for the 7 lines lost while the directory was gone", lines[:min(1, len(lines))])
+	}
+	notes := regexp.MustCompile(`^grespawn: (\d+) lines lost: (.*)$`)
+	next, lost := 13, 0
+	var causes []string
+	for _, line := range lines {
+		if m := notes.FindStringSubmatch(line); m != nil {
+			k, _ := strconv.Atoi(m[1])
+			next += k
+			lost += k
+			causes = append(causes, m[2])
+			continue
+		}
+		var got int
+		if _, err := fmt.Sscanf(line, "line %d", &got); err != nil {
+			t.Fatalf("line %q in the log", line)
+		}
+		if got != next {
+			t.Fatalf("line %d where line %d was due: a line lost and not counted\n%s", got, next, strings.Join(lines, "\n"))
+		}
+		next++
+	}
+	if next != n+1 {
+		t.Errorf("the log ends before line %d, want %d:\n%s", next, n+1, strings.Join(lines, "\n"))
+	}
+	if len(causes) != 2 || !strings.Contains(causes[0], "no such file or directory") || !strings.Contains(causes[1], "no space left on device") {
+		t.Errorf("notes for %q, want one for the directory removed and one for the inodes:\n%s", causes, strings.Join(lines, "\n"))
+	}
+	if lost == 0 {
+		t.Error("no line lost: the failures did not happen")
 	}
 }

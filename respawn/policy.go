@@ -1,14 +1,13 @@
 package respawn
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"slices"
-	"syscall"
 	"time"
 )
 
-// When says whether a command is run again after it exits.
+// When says whether a command is run again after it exits. The words for
+// it belong to the command line (cmd/internal/cli), not here.
 type When int
 
 const (
@@ -17,38 +16,6 @@ const (
 	Never                 // run it once
 )
 
-// ParseWhen parses "always", "on-failure" or "never".
-func ParseWhen(s string) (When, error) {
-	switch s {
-	case "always":
-		return Always, nil
-	case "on-failure":
-		return OnFailure, nil
-	case "never":
-		return Never, nil
-	}
-	return 0, fmt.Errorf("want always, on-failure or never")
-}
-
-func (w When) String() string { return [...]string{"always", "on-failure", "never"}[w] }
-
-// Set parses w from s, as an option value.
-func (w *When) Set(s string) error {
-	v, err := ParseWhen(s)
-	if err == nil {
-		*w = v
-	}
-	return err
-}
-
-// Type names the option value in --help.
-func (w *When) Type() string { return "when" }
-
-// Choices lists the words Set accepts, for shell completion.
-func (w *When) Choices() []string {
-	return []string{Always.String(), OnFailure.String(), Never.String()}
-}
-
 // A Policy decides, after each run, whether to run the command again.
 type Policy struct {
 	Restart      When
@@ -56,23 +23,25 @@ type Policy struct {
 	MaxRuns      int   // runs in all (forever -m); 0: no limit
 
 	// MaxFailures short runs (shorter than Backoff.MinUptime) ending within
-	// Window make grespawn give up (systemd's StartLimitBurst and
-	// StartLimitIntervalSec); 0: no limit.
+	// Window make the supervision give up (systemd's StartLimitBurst and
+	// StartLimitIntervalSec); 0: no limit. A zero Window counts every short
+	// run since the start.
 	MaxFailures int
 	Window      time.Duration
 }
 
-// success reports whether ws counts as success: an exit status in the
-// success codes. A signal is never success.
-func (p *Policy) success(ws syscall.WaitStatus) bool {
-	if !ws.Exited() {
+// success reports whether end counts as success: an exit status in the
+// success codes. A signal, an unknown status or a failure to run is never
+// success.
+func (p *Policy) success(end runEnd) bool {
+	if end.kind != exited {
 		return false
 	}
 	codes := p.SuccessCodes
 	if codes == nil {
 		codes = []int{0}
 	}
-	return slices.Contains(codes, ws.ExitStatus())
+	return slices.Contains(codes, end.code)
 }
 
 // Backoff is how long to wait before running the command again.
@@ -91,7 +60,8 @@ const (
 )
 
 // loopFloor is where the doubling starts when Delay is 0: the first restart
-// is immediate, but a crash loop still slows down.
+// is immediate, but a crash loop still slows down. A run that could not be
+// started at all waits at least this long, whatever Delay is.
 const loopFloor = 10 * time.Millisecond
 
 // Next returns the delay before the next run, given streak, the number of
@@ -120,3 +90,74 @@ func (b Backoff) Next(streak int, jitter float64) time.Duration {
 
 // randomJitter is the jitter for Next in production.
 func randomJitter() float64 { return rand.Float64() }
+
+// A history is what the restart decision remembers of the runs before.
+type history struct {
+	streak int         // consecutive short runs, the last included
+	short  []time.Time // when the latest short runs ended: MaxFailures at most
+}
+
+// A verdict is what comes after a run.
+type verdict struct {
+	again bool          // run the command again
+	delay time.Duration // after this long
+	// Otherwise, why not: the supervision ends.
+	why     endReason
+	success bool // the last run counts as a success (the state is stopped, not gave-up)
+	short   int  // for maxFailures: how many short runs were counted
+}
+
+// An endReason is why the supervision ends.
+type endReason int
+
+const (
+	notEnded    endReason = iota
+	runsOnce              // the policy is Never
+	succeeded             // the policy is OnFailure, and the run succeeded
+	maxRuns               // MaxRuns runs were made
+	maxFailures           // MaxFailures short runs within Window
+	stopped               // a stop signal (SIGTERM, SIGINT)
+)
+
+// decide is the restart decision after the runs-th run ended as end, at now,
+// having run for uptime; it returns the verdict and the history for the
+// next decision. A run that could not be started at all is short whatever
+// MinUptime is, and waits at least loopFloor, so that a command gone for
+// good costs a crash loop's pace, not a busy loop. It does nothing but
+// compute.
+func decide(p Policy, b Backoff, h history, end runEnd, uptime time.Duration, runs int, now time.Time, jitter float64) (verdict, history) {
+	short := uptime < b.MinUptime || end.kind == notRun
+	if short {
+		h.streak++
+		if p.MaxFailures > 0 {
+			h.short = append(h.short, now)
+			if len(h.short) > p.MaxFailures {
+				h.short = slices.Delete(h.short, 0, len(h.short)-p.MaxFailures)
+			}
+		}
+	} else {
+		h.streak = 0
+	}
+	if p.Window > 0 {
+		h.short = slices.DeleteFunc(h.short, func(t time.Time) bool { return now.Sub(t) > p.Window })
+	}
+	success := p.success(end)
+	switch {
+	case p.Restart == Never:
+		return verdict{why: runsOnce, success: success}, h
+	case p.Restart == OnFailure && success:
+		return verdict{why: succeeded, success: success}, h
+	case p.MaxRuns > 0 && runs >= p.MaxRuns:
+		return verdict{why: maxRuns, success: success}, h
+	case p.MaxFailures > 0 && len(h.short) >= p.MaxFailures:
+		return verdict{why: maxFailures, success: success, short: len(h.short)}, h
+	}
+	delay := b.Next(h.streak, jitter)
+	if end.kind == notRun && delay < loopFloor {
+		delay = loopFloor
+		if b.MaxDelay > 0 {
+			delay = min(delay, b.MaxDelay)
+		}
+	}
+	return verdict{again: true, delay: delay}, h
+}

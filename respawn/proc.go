@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/gdetach/gdetach/pidfile"
@@ -20,14 +18,6 @@ func processGroup(pid int) int {
 		return pgid
 	}
 	return pid
-}
-
-// signalName names a signal as kill(1) does: SIGTERM.
-func signalName(sig syscall.Signal) string {
-	if name := unix.SignalName(sig); name != "" {
-		return name
-	}
-	return "signal " + strconv.Itoa(int(sig))
 }
 
 // watchExit sends pid on exited once the process has exited (through a
@@ -95,17 +85,31 @@ func below(pid, ancestor int) bool {
 }
 
 // readDaemonPID reads the PID a --pidfile names (under the pidfile policy:
-// no FIFO to hang on, no huge file to read), and checks it is this run's
-// daemon.
-func readDaemonPID(path string, since time.Duration) (int, error) {
+// no FIFO to hang on, no huge file to read), and checks it is the daemon
+// of the run whose launcher started at launched (since, as time since
+// boot): a pidfile last written before the launch is stale, whatever it
+// names.
+func readDaemonPID(path string, launched time.Time, since time.Duration) (int, error) {
 	f, err := pidfile.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
+	written, err := f.ModTime()
+	if err != nil {
+		return 0, err
+	}
+	if written.Add(fileClockLag).Before(launched) {
+		return 0, fmt.Errorf("%s was written before this run started: a stale pidfile", path)
+	}
 	pid, err := f.ReadPID()
 	if err != nil {
 		return 0, err
 	}
 	return pid, daemonOf(pid, since)
 }
+
+// fileClockLag is how far a file's modification time may lag behind the
+// moment of the write: the kernel stamps files from a coarse clock, a tick
+// behind.
+const fileClockLag = 20 * time.Millisecond

@@ -23,18 +23,31 @@ func becomeSubreaper() error {
 	return os.NewSyscallError("prctl(PR_SET_CHILD_SUBREAPER)", unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
 }
 
-// killDescendants kills every process re-parented to grespawn and reaps it,
-// until none is left: their own children come back here as they die.
+// killLeftovers kills what is left of the command's runs: every process
+// below this one (the subreaper's whole tree, whatever group or session it
+// moved to), and reaps it. The group needs no kill of its own: its members
+// are all below. (Killing it by number could hit a stranger once it is
+// empty and its number reused.)
+func killLeftovers(group int) { killDescendants() }
+
+// killDescendants kills every child of this process and reaps it, until
+// none is left: their own children come back here as they die. With no
+// child left to reap it costs one wait4.
 func killDescendants() {
 	for {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		switch {
+		case err == syscall.EINTR || pid > 0:
+			continue
+		case err != nil: // ECHILD: none left
+			return
+		}
 		kids, _ := process.Children(os.Getpid())
 		for _, pid := range kids {
 			_ = unix.Kill(pid, unix.SIGKILL) // ours, and alive or a zombie: it cannot fail usefully
 		}
-		var ws syscall.WaitStatus
-		if _, err := syscall.Wait4(-1, &ws, 0, nil); err == syscall.ECHILD {
-			return
-		}
+		_, _ = syscall.Wait4(-1, &ws, 0, nil) // one of them dies, or ECHILD
 	}
 }
 

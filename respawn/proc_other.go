@@ -25,9 +25,13 @@ func becomeSubreaper() error {
 	return fmt.Errorf("not a child subreaper (PR_SET_CHILD_SUBREAPER is Linux-only): %w", errors.ErrUnsupported)
 }
 
-// killDescendants reaps what is left of grespawn's own children: without a
-// subreaper, the rest of the command's tree went to init.
-func killDescendants() {
+// killLeftovers kills what is left of the last run's process group, if
+// any, and reaps this process's children: without a subreaper, the rest of
+// the command's tree went to init.
+func killLeftovers(group int) {
+	if group > 0 {
+		_ = syscall.Kill(-group, syscall.SIGKILL) // ESRCH: nothing left
+	}
 	for {
 		var ws syscall.WaitStatus
 		if pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil); err != nil || pid <= 0 {

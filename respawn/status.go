@@ -8,14 +8,57 @@ import (
 	"github.com/gdetach/gdetach/fdio"
 )
 
-// A snapshot is what --status-file says about the supervised command.
+// A snapshot is what the status file says about the supervised command.
 type snapshot struct {
-	State      string        // running, backoff, stopping, stopped, gave-up
-	PID        int           // the running command's, or 0
+	State      string        // starting, running, backoff, stopping, stopped, gave-up
+	PID        int           // the running process's, or 0
 	Runs       int           // runs so far
 	LastStatus string        // how the last run ended: "exit 3", "signal SIGTERM", "unknown", or ""
-	Started    time.Time     // when the running command started (uptime = now - Started)
+	Started    time.Time     // when the running process started (uptime = now - Started)
 	Backoff    time.Duration // the delay before the next run, while waiting it out
+}
+
+// stateOf is the status file's state in phase p, "" for a phase that lasts
+// no longer than a turn of the loop (the next phase writes the file).
+func (sv *supervision) stateOf(p phase) string {
+	switch p {
+	case running:
+		if sv.run.launcher {
+			return "starting" // until it has daemonized
+		}
+		return "running"
+	case following:
+		return "starting"
+	case backoff:
+		return "backoff"
+	case stopping, restarting:
+		return "stopping"
+	case done:
+		if sv.stopped {
+			return "stopped"
+		}
+		return "gave-up"
+	}
+	return ""
+}
+
+// writeStatus writes the status file, if there is one, for the phase just
+// entered, whose timer runs for d.
+func (sv *supervision) writeStatus(d time.Duration) {
+	state := sv.stateOf(sv.phase)
+	if sv.s.StatusFile == "" || state == "" {
+		return
+	}
+	snap := snapshot{State: state, Runs: sv.runs, LastStatus: sv.last.statusText()}
+	if sv.phase == backoff {
+		snap.Backoff = d
+	}
+	if sv.run != nil {
+		snap.PID, snap.Started = sv.run.pid, sv.run.started
+	}
+	if err := snap.write(sv.s.StatusFile); err != nil {
+		sv.ev.printf("cannot write the status file: %v", err)
+	}
 }
 
 // write replaces path with the snapshot, atomically, one key=value per line.

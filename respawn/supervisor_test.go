@@ -2,6 +2,7 @@ package respawn
 
 import (
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +24,7 @@ func superviseHelper(args []string) int {
 		Argv:    []string{args[0]},
 		Policy:  Policy{MaxRuns: 3},
 		Backoff: Backoff{Delay: time.Millisecond, MaxDelay: time.Second},
-		Events:  os.Stderr,
+		Logger:  log.New(os.Stderr, "grespawn: ", 0),
 	}
 	status, err := s.Run()
 	if err != nil {
@@ -57,7 +58,7 @@ func TestSupervisorCommandGoneAfterFirstRun(t *testing.T) {
 	if got := cmd.ProcessState.ExitCode(); got != 127 {
 		t.Errorf("status %d, want 127 (the last run could not start)", got)
 	}
-	for _, want := range []string{"exited with status 3", "cannot run once: No such file or directory", "giving up: ran once 3 times (-m 3)"} {
+	for _, want := range []string{"exited with status 3", "cannot run once: No such file or directory", "giving up: ran once 3 times, the most allowed; last once could not be run: No such file or directory"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("messages lack %q:\n%s", want, stderr.String())
 		}

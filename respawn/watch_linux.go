@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -18,14 +19,20 @@ const watchMask = unix.IN_CLOSE_WRITE | unix.IN_MODIFY | unix.IN_CREATE | unix.I
 	unix.IN_MOVED_FROM | unix.IN_MOVED_TO | unix.IN_DELETE_SELF
 
 // A watcher reports changes under a set of paths, through inotify; new
-// subdirectories are watched as they appear.
+// subdirectories are watched as they appear, the watches of removed ones
+// are forgotten (IN_IGNORED), and each watched path is watched through its
+// parent directory too, so that one removed and made again is watched
+// again.
 type watcher struct {
-	fd      int              // the inotify descriptor, for adding watches
-	f       *os.File         // the same, in Go's poller, for reading (never call its Fd: that would make it blocking)
-	dirs    map[int]string   // watched directories, by watch descriptor
-	only    map[int][]string // for a directory watched for some of its files only: their names
-	ignore  []string         // files whose changes do not count (grespawn's own)
+	fd      int      // the inotify descriptor, for adding watches
+	f       *os.File // the same, in Go's poller, for reading (never call its Fd: that would make it blocking)
+	ignore  []string // files whose changes do not count (the supervisor's own)
 	changed chan struct{}
+
+	mu    sync.Mutex       // the maps are the reading goroutine's, and the tests'
+	dirs  map[int]string   // watched directories, by watch descriptor
+	only  map[int][]string // for a directory watched for some of its entries only: their names
+	roots map[string]bool  // the directories to watch whole, as given
 }
 
 // startWatch watches paths (files, or directories and everything below);
@@ -39,7 +46,8 @@ func startWatch(paths, ignore []string) (*watcher, error) {
 	if err != nil {
 		return nil, os.NewSyscallError("inotify_init1", err)
 	}
-	w := &watcher{fd: fd, f: os.NewFile(uintptr(fd), "inotify"), dirs: map[int]string{}, only: map[int][]string{}, changed: make(chan struct{}, 1)}
+	w := &watcher{fd: fd, f: os.NewFile(uintptr(fd), "inotify"), dirs: map[int]string{}, only: map[int][]string{},
+		roots: map[string]bool{}, changed: make(chan struct{}, 1)}
 	for _, p := range ignore {
 		if abs, err := filepath.Abs(p); err == nil {
 			w.ignore = append(w.ignore, abs)
@@ -51,10 +59,14 @@ func startWatch(paths, ignore []string) (*watcher, error) {
 		if err == nil {
 			fi, err = os.Stat(abs)
 		}
+		if err == nil {
+			// Through its directory: a file replaced by a rename, a
+			// directory removed and made again, stay watched.
+			err = w.addEntry(abs)
+		}
 		if err == nil && fi.IsDir() {
+			w.roots[abs] = true
 			err = w.addTree(abs)
-		} else if err == nil {
-			err = w.addFile(abs)
 		}
 		if err != nil {
 			w.close()
@@ -77,13 +89,16 @@ func (w *watcher) addTree(path string) error {
 	})
 }
 
-// addFile watches one file through its directory, so that the watch
-// outlives the file being replaced (an editor's rename over it).
-func (w *watcher) addFile(path string) error {
+// addEntry watches one entry of a directory through the directory, unless
+// the directory is watched whole already.
+func (w *watcher) addEntry(path string) error {
 	dir, name := filepath.Split(path)
-	_, whole := w.dirs[w.wdOf(dir)]
-	wd, err := w.addDir(filepath.Clean(dir))
-	if err == nil && !(whole && w.only[wd] == nil) {
+	dir = filepath.Clean(dir)
+	old := w.wdOf(dir)
+	_, watched := w.dirs[old]
+	whole := watched && w.only[old] == nil
+	wd, err := w.addDir(dir)
+	if err == nil && !whole && !slices.Contains(w.only[wd], name) {
 		w.only[wd] = append(w.only[wd], name)
 	}
 	return err
@@ -100,7 +115,6 @@ func (w *watcher) addDir(dir string) (int, error) {
 
 // wdOf is the watch descriptor of dir, or -1.
 func (w *watcher) wdOf(dir string) int {
-	dir = filepath.Clean(dir)
 	for wd, d := range w.dirs {
 		if d == dir {
 			return wd
@@ -124,26 +138,51 @@ func (w *watcher) read() {
 			ev := (*unix.InotifyEvent)(unsafe.Pointer(&buf[off]))
 			name := strings.TrimRight(string(buf[off+unix.SizeofInotifyEvent:off+unix.SizeofInotifyEvent+int(ev.Len)]), "\x00")
 			off += unix.SizeofInotifyEvent + int(ev.Len)
-			if names, some := w.only[int(ev.Wd)]; some && !slices.Contains(names, name) {
-				continue // another file in a watched file's directory
-			}
-			path := filepath.Join(w.dirs[int(ev.Wd)], name)
-			if ev.Mask&unix.IN_ISDIR != 0 && ev.Mask&(unix.IN_CREATE|unix.IN_MOVED_TO) != 0 {
-				_ = w.addTree(path) // best effort: it may be gone again already
-			}
-			if w.ignored(path) {
-				continue
-			}
-			select {
-			case w.changed <- struct{}{}:
-			default: // one pending change is enough
+			if w.event(int(ev.Wd), ev.Mask, name) {
+				select {
+				case w.changed <- struct{}{}:
+				default: // one pending change is enough
+				}
 			}
 		}
 	}
 }
 
-// ignored reports whether path is one of grespawn's own files: the log and
-// its rotations (FILE.1 …), the status file and its temporary copies
+// event takes in one inotify event, and reports whether it is a change.
+func (w *watcher) event(wd int, mask uint32, name string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if mask&unix.IN_IGNORED != 0 {
+		// The directory is gone (or its file system): its watch with it.
+		delete(w.dirs, wd)
+		delete(w.only, wd)
+		return false
+	}
+	dir, ok := w.dirs[wd]
+	if !ok || mask&unix.IN_Q_OVERFLOW != 0 {
+		return mask&unix.IN_Q_OVERFLOW != 0 // events were lost: something changed
+	}
+	if names, some := w.only[wd]; some && !slices.Contains(names, name) {
+		return false // another entry of a watched entry's directory
+	}
+	path := filepath.Join(dir, name)
+	if mask&unix.IN_ISDIR != 0 && mask&(unix.IN_CREATE|unix.IN_MOVED_TO) != 0 {
+		if _, some := w.only[wd]; !some || w.roots[path] {
+			_ = w.addTree(path) // best effort: it may be gone again already
+		}
+	}
+	return !w.ignored(path)
+}
+
+// watches is how many directories are watched.
+func (w *watcher) watches() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.dirs)
+}
+
+// ignored reports whether path is one of the supervisor's own files: the
+// log and its rotations (FILE.1 …), the status file and its temporary copies
 // (.FILE.* beside it, as fdio.WriteFileAtomic makes them).
 func (w *watcher) ignored(path string) bool {
 	return slices.ContainsFunc(w.ignore, func(own string) bool {

@@ -1,6 +1,7 @@
 package respawn
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -88,5 +89,52 @@ func TestWatchIgnoresOwnFiles(t *testing.T) {
 	mustWrite(t, filepath.Join(sub, "main.js"), "x")
 	if !changed(w, time.Until(testutil.Deadline(t))) {
 		t.Error("a file in a new subdirectory not seen")
+	}
+}
+
+// Directories that come and go under a watched tree leave no watch behind
+// (IN_IGNORED forgets them), and a watched directory removed and made
+// again is watched again, with what is below it (issue 13: ~150 B leaked
+// per directory, and the watch went silently dead).
+func TestWatchForgetsRemovedAndFindsRecreated(t *testing.T) {
+	parent := t.TempDir()
+	root := filepath.Join(parent, "src")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w, err := startWatch([]string{root}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.close()
+	before := w.watches()
+	for i := range 50 {
+		sub := filepath.Join(root, fmt.Sprintf("d%d", i))
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		testutil.WaitFor(t, "the new directory watched", func() bool { return w.watches() == before+1 })
+		if err := os.Remove(sub); err != nil {
+			t.Fatal(err)
+		}
+		testutil.WaitFor(t, "the removed directory forgotten", func() bool { return w.watches() == before })
+	}
+	for changed(w, 50*time.Millisecond) { // the changes so far
+	}
+	if err := os.RemoveAll(root); err != nil {
+		t.Fatal(err)
+	}
+	if !changed(w, time.Until(testutil.Deadline(t))) {
+		t.Fatal("the removal of the watched directory not seen")
+	}
+	if err := os.MkdirAll(filepath.Join(root, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitFor(t, "the directory made again watched, with its subdirectory", func() bool { return w.watches() == before+1 })
+	for changed(w, 50*time.Millisecond) {
+	}
+	mustWrite(t, filepath.Join(root, "sub", "main.js"), "x")
+	if !changed(w, time.Until(testutil.Deadline(t))) {
+		t.Error("a change below the directory made again not seen")
 	}
 }

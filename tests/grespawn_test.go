@@ -3,7 +3,9 @@
 package tests
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gdetach/gdetach/tests/testutil"
+	"golang.org/x/sys/unix"
 )
 
 // A grespawnRun is grespawn started in the background, outside any terminal,
@@ -31,6 +34,13 @@ type grespawnRun struct {
 
 func startGrespawn(t *testing.T, dir string, args ...string) *grespawnRun {
 	t.Helper()
+	return startGrespawnWith(t, dir, nil, args...)
+}
+
+// startGrespawnWith is startGrespawn with setup, if not nil, called on the
+// command before it starts.
+func startGrespawnWith(t *testing.T, dir string, setup func(*exec.Cmd), args ...string) *grespawnRun {
+	t.Helper()
 	stderr, err := os.Create(filepath.Join(dir, "grespawn.err"))
 	if err != nil {
 		t.Fatal(err)
@@ -43,6 +53,9 @@ func startGrespawn(t *testing.T, dir string, args ...string) *grespawnRun {
 	defer stdout.Close()
 	cmd := exec.Command("grespawn", args...)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, stdout, stderr
+	if setup != nil {
+		setup(cmd)
+	}
 	g := &grespawnRun{t: t, cmd: cmd, dir: dir}
 	g.exited = startBackground(t, cmd, func() string { return "grespawn's messages:\n" + g.messages() })
 	g.proc = testutil.Watch(t, cmd.Process.Pid)
@@ -126,7 +139,7 @@ func TestGrespawnMaxRuns(t *testing.T) {
 			if starts, _ := runTimes(t, dir); len(starts) != n {
 				t.Errorf("%d runs, want %d", len(starts), n)
 			}
-			if want := fmt.Sprintf("giving up: ran helper %d times (-m %d); last helper exited with status 3", n, n); !strings.Contains(g.messages(), want) {
+			if want := fmt.Sprintf("giving up: ran helper %d time%s, the most allowed; last helper exited with status 3", n, map[bool]string{true: "s"}[n > 1]); !strings.Contains(g.messages(), want) {
 				t.Errorf("no %q in the messages", want)
 			}
 		})
@@ -224,7 +237,7 @@ func TestGrespawnMaxFailures(t *testing.T) {
 	if starts, _ := runTimes(t, dir); len(starts) != 3 {
 		t.Errorf("%d runs, want 3", len(starts))
 	}
-	if !strings.Contains(g.messages(), "giving up: 3 runs shorter than 1s within 1m0s (--max-failures 3)") {
+	if !strings.Contains(g.messages(), "giving up: 3 runs shorter than 1s within 1m0s, the most allowed") {
 		t.Error("the give-up message is missing")
 	}
 }
@@ -288,6 +301,8 @@ func TestGrespawnStop(t *testing.T) {
 		{"SIGINT", nil, []syscall.Signal{syscall.SIGINT}, 130},
 		{"SIGTERM ignored: SIGKILL after the timeout", []string{"--stop-timeout", "300ms", "--ignore-term"}, []syscall.Signal{syscall.SIGTERM}, 137},
 		{"a second SIGTERM kills at once", []string{"--stop-timeout", "1h", "--ignore-term"}, []syscall.Signal{syscall.SIGTERM, syscall.SIGTERM}, 137},
+		// Issue 13: 0 meant 10s.
+		{"--stop-timeout 0 kills at once", []string{"--stop-timeout", "0", "--ignore-term"}, []syscall.Signal{syscall.SIGTERM}, 137},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := tempDir(t)
@@ -312,6 +327,12 @@ func TestGrespawnStop(t *testing.T) {
 				t.Errorf("status %d, want %d", status, c.status)
 			}
 			waitGone(t, pid)
+			if to := slices.Index(c.args, "--stop-timeout"); to >= 0 && c.status == 137 && len(c.signals) == 1 {
+				d, _ := time.ParseDuration(c.args[to+1])
+				if want := fmt.Sprintf("helper did not stop within %v: killing its process group", d); !strings.Contains(g.messages(), want) {
+					t.Errorf("no %q in the messages:\n%s", want, g.messages())
+				}
+			}
 			if starts := strings.Count(g.messages(), "started helper"); starts != 1 {
 				t.Errorf("%d starts, want 1: a stop is not a restart", starts)
 			}
@@ -391,19 +412,40 @@ func TestGrespawnFollowsPidfile(t *testing.T) {
 // A stale pidfile naming a live process that is not the run's daemon (its
 // PID reused: this test process stands for it) is not followed.
 func TestGrespawnIgnoresStalePidfile(t *testing.T) {
-	dir := tempDir(t)
-	pidfile := filepath.Join(dir, "app.pid")
-	if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	// A launcher that exits 0 and writes no pidfile: only the stale one is there.
-	g := startGrespawn(t, dir, "--restart", "never", "--pidfile", pidfile, "--", "true")
-	if status := g.wait(); status != 1 {
-		t.Errorf("status %d, want 1: no daemon ran", status)
-	}
-	want := fmt.Sprintf("(pid %d started before this run: a stale pidfile)", os.Getpid())
-	if strings.Contains(g.messages(), "following") || !strings.Contains(g.messages(), want) {
-		t.Errorf("grespawn's messages:\n%s\nwant no following, and %q", g.messages(), want)
+	for _, c := range []struct {
+		name  string
+		mtime time.Duration // the pidfile's modification time, from now
+		why   func(pidfile string) string
+	}{
+		// Left by an earlier run: the file is older than the launch.
+		{"written before the run", -time.Hour, func(pidfile string) string {
+			return pidfile + " was written before this run started: a stale pidfile"
+		}},
+		// Written since (its time cannot tell), but naming a process older
+		// than the launch: this test's own.
+		{"naming an older process", time.Hour, func(string) string {
+			return fmt.Sprintf("(pid %d started before this run: a stale pidfile)", os.Getpid())
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := tempDir(t)
+			pidfile := filepath.Join(dir, "app.pid")
+			if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			at := time.Now().Add(c.mtime)
+			if err := os.Chtimes(pidfile, at, at); err != nil {
+				t.Fatal(err)
+			}
+			// A launcher that exits 0 and writes no pidfile: only the stale one is there.
+			g := startGrespawn(t, dir, "--restart", "never", "--pidfile", pidfile, "--", "true")
+			if status := g.wait(); status != 1 {
+				t.Errorf("status %d, want 1: no daemon ran", status)
+			}
+			if want := c.why(pidfile); strings.Contains(g.messages(), "following") || !strings.Contains(g.messages(), want) {
+				t.Errorf("grespawn's messages:\n%s\nwant no following, and %q", g.messages(), want)
+			}
+		})
 	}
 }
 
@@ -497,13 +539,17 @@ func TestGrespawnCommandLine(t *testing.T) {
 		{args: args("--signal-g=yes", "true"), status: 125, stderrRE: "^grespawn: option '--signal-group' doesn't allow an argument" + try + "$"},
 		{args: args("--max-", "1s", "true"), status: 125, stderrRE: "^grespawn: option '--max-' is ambiguous; possibilities: '--max-delay' '--max-failures'" + try + "$"},
 		{args: args("--log-=1", "true"), status: 125, stderrRE: "^grespawn: option '--log-=1' is ambiguous; possibilities: '--log-max-size' '--log-backups' '--log-timestamps'" + try + "$"},
-		{args: args("--max", "many", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'many' for '--max': .*" + try + "$"},
+		// Issue 13: no strconv's words, no odd value taken silently.
+		{args: args("--max", "many", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'many' for '--max': want a whole number from 0 to 2147483647" + try + "$"},
+		{args: args("--max-failures", "3x", "true"), status: 125, stderrRE: "^grespawn: invalid argument '3x' for '--max-failures': want a whole number from 0 to 2147483647" + try + "$"},
+		{args: args("-l", "x.log", "--log-backups", "99999999999", "true"), status: 125, stderrRE: "^grespawn: invalid argument '99999999999' for '--log-backups': want a whole number from 0 to 2147483647" + try + "$"},
+		{args: args("--max-failures", "3", "--window", "0", "true"), status: 125, stderrRE: "^grespawn: invalid argument '0s' for '--window': it must be more than 0" + try + "$"},
+		{args: args("--success-codes", "300", "true"), status: 125, stderrRE: "^grespawn: invalid argument '300' for '--success-codes': '300' is not an exit status from 0 to 255" + try + "$"},
 		{args: args("--del", "-1s", "true"), status: 125, stderrRE: "^grespawn: invalid argument '-1s' for '--delay': a duration cannot be negative" + try + "$"},
 		{args: args("--min-up=soon", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'soon' for '--min-uptime': want a duration such as 500ms, 10s or 2m" + try + "$"},
 		{args: args("gdetach-no-such-command"), status: 127, stderrRE: "^grespawn: failed to run command 'gdetach-no-such-command': No such file or directory\n$"},
 		{args: args("/etc/passwd"), status: 126, stderrRE: "^grespawn: failed to run command '/etc/passwd': Permission denied\n$"},
 		{args: args("-m", "-1", "true"), status: 125, stderrRE: "^grespawn: invalid argument '-1' for '--max': cannot be negative" + try + "$"},
-		{args: args("-m", "many", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'many' for '--max': .*" + try + "$"},
 		{args: args("--delay", "-1s", "true"), status: 125, stderrRE: "^grespawn: invalid argument '-1s' for '--delay': a duration cannot be negative" + try + "$"},
 		{args: args("--min-uptime", "soon", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'soon' for '--min-uptime': want a duration such as 500ms, 10s or 2m" + try + "$"},
 		{args: args("--restart", "sometimes", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'sometimes' for '--restart': want always, on-failure or never" + try + "$"},
@@ -519,6 +565,27 @@ func TestGrespawnCommandLine(t *testing.T) {
 		{args: args("--watch", "", "true"), status: 125, stderrRE: "^grespawn: invalid argument '' for '--watch': cannot be empty" + try + "$"},
 		{args: args("--watch", "/nonexistent/src", "true"), status: 125, stderrRE: "^grespawn: watch: stat /nonexistent/src: No such file or directory\n$"},
 	})
+}
+
+// A status file is written by renames over it: what is not a regular file
+// there (a FIFO here; as root, a --status-file /dev/null replaced the device)
+// is refused before anything runs, and left as it was.
+func TestGrespawnStatusFileNotRegular(t *testing.T) {
+	dir := tempDir(t)
+	fifo := filepath.Join(dir, "status")
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runWith(t, dir, runOptions{}, "grespawn", "--status-file", fifo, "--", "sh", "-c", "touch ran")
+	if want := "grespawn: status file: " + fifo + " is a FIFO, not a regular file: it is not replaced\n"; r.status != 125 || r.stderr != want {
+		t.Errorf("status %d, stderr %q; want 125 and %q", r.status, r.stderr, want)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v, %v", fi, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ran")); err == nil {
+		t.Error("the command ran")
+	}
 }
 
 // As PID 1 of a PID namespace, as in a container, grespawn reaps the orphans
@@ -603,6 +670,292 @@ func TestGrespawnAsPID1(t *testing.T) {
 			ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
 			if !(ws.Exited() && ws.ExitStatus() == 143) && !(ws.Signaled() && ws.Signal() == syscall.SIGTERM) {
 				t.Errorf("unshare ended %v, want grespawn's 143 (the command's SIGTERM)", ws)
+			}
+		})
+	}
+}
+
+// A command that can no longer be run (removed during a deploy), with
+// --delay 0 --min-uptime 0 and no -m: each attempt is a failed run that
+// backs off from the loop floor, so grespawn waits in its loop, writes its
+// state, and answers a stop (issue 13: the restarts recursed, deaf to
+// SIGTERM, until the stack overflowed).
+func TestGrespawnCommandGoneBacksOff(t *testing.T) {
+	dir := tempDir(t)
+	app := filepath.Join(dir, "app")
+	if err := os.WriteFile(app, []byte("#!/bin/sh\nrm -f \"$0\"\nexit 3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	status := filepath.Join(dir, "status")
+	g := startGrespawn(t, dir, "--delay", "0", "--min-uptime", "0", "--status-file", status, "--", app)
+	g.waitFor("a backoff after the failure to run", func() bool {
+		s := readFile(t, status)
+		return strings.Contains(s, "state=backoff\n") && strings.Contains(s, "last_status=exit 127\n")
+	})
+	g.signal(syscall.SIGTERM)
+	if st := g.wait(); st != 127 {
+		t.Errorf("status %d, want 127: the last run could not be run", st)
+	}
+	for _, want := range []string{"app (pid ", "exited with status 3", "cannot run app: No such file or directory", "restarting app in 10ms"} {
+		if !strings.Contains(g.messages(), want) {
+			t.Errorf("no %q in the messages", want)
+		}
+	}
+}
+
+// A watched change restarts the command, and the stop timeout of that
+// restart ends with the old run: the new run outlives it many times over
+// (issue 13: the timer stayed armed and SIGKILLed the new run).
+func TestGrespawnWatchRestartKeepsNewRun(t *testing.T) {
+	dir := tempDir(t)
+	src := filepath.Join(dir, "src")
+	os.Mkdir(src, 0o755)
+	const stopTimeout = 200 * time.Millisecond
+	g := startGrespawn(t, dir, append([]string{"--watch", src, "--watch-debounce", "50ms", "--stop-timeout", stopTimeout.String()},
+		helperArgs("sleep", dir)...)...)
+	first := g.ready()
+	os.Remove(filepath.Join(dir, "pid"))
+	if err := os.WriteFile(filepath.Join(src, "main.js"), []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := g.ready()
+	killAtCleanup(t, second)
+	if second == first {
+		t.Fatal("the command was not restarted")
+	}
+	// A lower bound: the new run is still there ten stop timeouts later.
+	if testutil.Watch(t, second).Exited(t, 10*stopTimeout) {
+		t.Errorf("the new run died within %v of the restart:\n%s", 10*stopTimeout, g.messages())
+	}
+	if strings.Contains(g.messages(), "did not stop") {
+		t.Errorf("a kill after the restart:\n%s", g.messages())
+	}
+}
+
+// A watched change while grespawn waits for the pidfile of a daemonizing
+// command ends the daemon on its way before the next run starts: one daemon
+// in the end, the one followed (issue 13: two daemons, one supervised).
+func TestGrespawnWatchWhileFollowing(t *testing.T) {
+	testutil.UsedHelpers("late") // run by the daemon helper, not from here
+	dir := tempDir(t)
+	src := filepath.Join(dir, "src")
+	os.Mkdir(src, 0o755)
+	g := startGrespawn(t, dir, append([]string{"--pidfile", filepath.Join(dir, "app.pid"), "--watch", src, "--watch-debounce", "50ms"},
+		helperArgs("daemon", dir, "--late")...)...)
+	daemons := func() []string { return strings.Fields(readFile(t, filepath.Join(dir, "daemons"))) }
+	g.waitFor("the first daemon, and its launcher's exit", func() bool {
+		return len(daemons()) == 1 && strings.Contains(g.messages(), "exited with status 0")
+	})
+	for _, pid := range daemons() {
+		n, _ := strconv.Atoi(pid)
+		killAtCleanup(t, n)
+	}
+	if err := os.WriteFile(filepath.Join(src, "main.js"), []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g.waitFor("the second daemon", func() bool { return len(daemons()) == 2 })
+	second, _ := strconv.Atoi(daemons()[1])
+	killAtCleanup(t, second)
+	if err := os.WriteFile(filepath.Join(dir, "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g.waitFor("the daemon followed", func() bool { return strings.Contains(g.messages(), "following helper's daemon") })
+	if want := fmt.Sprintf("following helper's daemon (pid %d,", second); !strings.Contains(g.messages(), want) {
+		t.Errorf("no %q in the messages", want)
+	}
+	first, _ := strconv.Atoi(daemons()[0])
+	if !testutil.Watch(t, first).Exited(t, 0) {
+		t.Errorf("the first run's daemon (pid %d) still runs beside the second (pid %d)", first, second)
+	}
+}
+
+// A daemon that joined a process group that is not its run's own (here
+// grespawn's, which its caller shares) is signalled alone: a stop never
+// reaches the caller, nor grespawn itself (issue 13).
+func TestGrespawnNeverSignalsTheCallersGroup(t *testing.T) {
+	dir := tempDir(t)
+	g := startGrespawnWith(t, dir, func(cmd *exec.Cmd) { cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} },
+		append([]string{"--pidfile", filepath.Join(dir, "app.pid"), "--stop-timeout", "1h"}, helperArgs("daemon", dir, "--join")...)...)
+	// The caller: another process of grespawn's group.
+	callerDir := tempDir(t)
+	caller := exec.Command("helper", testutil.HelperArgs("sleep", callerDir)[1:]...)
+	caller.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: g.proc.PID}
+	startBackground(t, caller, nil)
+	readyPID(t, callerDir)
+	daemon := g.ready()
+	killAtCleanup(t, daemon)
+	g.waitFor("the daemon followed", func() bool { return strings.Contains(g.messages(), "following helper's daemon") })
+	if st := mustStat(t, daemon); st.PGRP != g.proc.PID {
+		t.Fatalf("the daemon is in group %d, want grespawn's %d", st.PGRP, g.proc.PID)
+	}
+	g.signal(syscall.SIGTERM)
+	if st := g.wait(); st != 143 {
+		t.Errorf("status %d, want 143, the daemon's SIGTERM", st)
+	}
+	if !alive(t, callerDir, caller.Process.Pid) {
+		t.Error("the caller, in grespawn's process group, was killed")
+	}
+}
+
+// What a dead run left behind (a worker in a session of its own, as nginx's
+// outlive a master killed by SIGKILL) is killed before the next run starts,
+// so that it cannot hold what the next run needs (issue 13).
+func TestGrespawnKillsLeftoversBeforeRestart(t *testing.T) {
+	dir := tempDir(t)
+	g := startGrespawn(t, dir, append([]string{"--delay", "0"}, helperArgs("leave", dir)...)...)
+	first := g.ready()
+	left := readyPID(t, filepath.Join(dir, "left"), g.proc)
+	killAtCleanup(t, left)
+	os.Remove(filepath.Join(dir, "pid"))
+	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	second := g.ready()
+	killAtCleanup(t, second)
+	if !testutil.Watch(t, left).Exited(t, 0) {
+		t.Errorf("the first run's leftover (pid %d) still runs beside the second run", left)
+	}
+}
+
+// -l on a device writes to it as a stream: the device is never renamed nor
+// replaced by a regular file, whatever --log-max-size says (issue 13: as
+// root, -l /dev/null would rotate /dev/null away).
+func TestGrespawnLogToDevice(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("making a device node (mknod) needs root")
+	}
+	dir := tempDir(t)
+	null := filepath.Join(dir, "null")
+	if err := unix.Mknod(null, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
+		t.Skipf("mknod: %v", err)
+	}
+	g := startGrespawn(t, dir, append([]string{"-m", "1", "-l", null, "--log-max-size", "1K"}, helperArgs("lines", "1000")...)...)
+	if st := g.wait(); st != 0 {
+		t.Fatalf("status %d:\n%s", st, g.messages())
+	}
+	if fi, err := os.Lstat(null); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Errorf("%s is no longer the device: %v, %v", null, fi.Mode(), err)
+	}
+	if _, err := os.Lstat(null + ".1"); err == nil {
+		t.Errorf("the device was rotated to %s.1", null)
+	}
+}
+
+// -l on a FIFO: with no reader grespawn refuses it at once, saying why,
+// rather than hang before the command starts; with a reader the lines go
+// through it as a stream, never rotated (issue 13).
+func TestGrespawnLogToFIFO(t *testing.T) {
+	t.Run("no reader", func(t *testing.T) {
+		dir := tempDir(t)
+		fifo := filepath.Join(dir, "fifo")
+		if err := unix.Mkfifo(fifo, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		g := startGrespawn(t, dir, "-l", fifo, "--", "true")
+		if st := g.wait(); st != 125 {
+			t.Errorf("status %d, want 125", st)
+		}
+		if want := fmt.Sprintf("grespawn: open the log: %s is a FIFO that no process reads\n", fifo); g.messages() != want {
+			t.Errorf("messages %q, want %q", g.messages(), want)
+		}
+	})
+	t.Run("a reader", func(t *testing.T) {
+		dir := tempDir(t)
+		fifo := filepath.Join(dir, "fifo")
+		if err := unix.Mkfifo(fifo, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// Opened before grespawn: what it writes stays in the pipe until read.
+		r, err := os.OpenFile(fifo, os.O_RDONLY|unix.O_NONBLOCK, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		g := startGrespawn(t, dir, append([]string{"-m", "1", "-l", fifo, "--log-max-size", "1K"}, helperArgs("lines", "1000")...)...)
+		if st := g.wait(); st != 0 {
+			t.Fatalf("status %d:\n%s", st, g.messages())
+		}
+		b, err := io.ReadAll(r)
+		if err != nil && !errors.Is(err, syscall.EAGAIN) {
+			t.Fatal(err)
+		}
+		if got := strings.Count(string(b), "\n"); got != 1000 {
+			t.Errorf("%d lines through the FIFO, want 1000", got)
+		}
+		if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+			t.Errorf("%s is no longer the FIFO: %v, %v", fifo, fi.Mode(), err)
+		}
+	})
+}
+
+// The state a supervision ends in: stopped when the last run succeeded (an
+// exit status among --success-codes, 0 or not), gave-up when it failed
+// (issue 13: a success code other than 0 was written gave-up).
+func TestGrespawnStatusFileAtTheEnd(t *testing.T) {
+	for _, c := range []struct {
+		args  []string
+		code  string
+		state string
+	}{
+		{[]string{"--restart", "on-failure", "--success-codes", "0,2"}, "2", "stopped"},
+		{[]string{"--restart", "on-failure"}, "0", "stopped"},
+		{[]string{"--restart", "never"}, "1", "gave-up"},
+		{[]string{"-m", "2"}, "1", "gave-up"},
+		{[]string{"-m", "2"}, "0", "stopped"},
+	} {
+		t.Run(strings.Join(c.args, " ")+" exit "+c.code, func(t *testing.T) {
+			dir := tempDir(t)
+			status := filepath.Join(dir, "status")
+			g := startGrespawn(t, dir, append(append(c.args, "--delay", "0", "--status-file", status), helperArgs("exit", c.code)...)...)
+			g.wait()
+			if want := "state=" + c.state + "\n"; !strings.HasPrefix(readFile(t, status), want) {
+				t.Errorf("status file:\n%s\nwant it to begin %q", readFile(t, status), want)
+			}
+		})
+	}
+}
+
+// notPassedByGrespawn are the signals grespawn does not pass on, each with
+// the reason grespawn(1) gives (SIGNALS).
+var notPassedByGrespawn = withRuntimeSignals(map[syscall.Signal]string{
+	syscall.SIGCHLD: "grespawn's own news of its command",
+	syscall.SIGPIPE: "grespawn's own, from a message written to a closed pipe",
+})
+
+// Every signal from 1 to 64 but KILL and STOP and the two that stop it, sent
+// to grespawn: it never dies of one (issue 13: 32 and 34 killed it); the
+// command, a C program that records what it gets, gets each one grespawn(1)
+// does not list as kept back, and starts with none of them ignored or
+// blocked; a job-control stop stops both and the continue resumes both.
+func TestGrespawnPassesOnEverySignal(t *testing.T) {
+	recorder := buildRecorder(t)
+	// Also under a parent that ignores the signals Go leaves to a C library
+	// (a CI runner did): the command gets them at their default all the same.
+	for _, inherited := range []bool{false, true} {
+		name := "signals at their defaults"
+		if inherited {
+			name = "32 and 34 ignored by its parent"
+		}
+		t.Run(name, func(t *testing.T) {
+			dir := tempDir(t)
+			record, ready := filepath.Join(dir, "record"), filepath.Join(dir, "ready")
+			// A job of its own, as a shell starts one, so that the kernel acts on a stop.
+			g := startGrespawnWith(t, dir, func(cmd *exec.Cmd) {
+				cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+				if inherited {
+					cmd.Path, cmd.Args = filepath.Join(binDir, testutil.HelperName), append(testutil.HelperArgs("ignoring"), cmd.Args...)
+				}
+			}, "--restart", "never", "--", recorder, record, ready)
+			pid := testutil.ReadyPID(t, ready, g.proc)
+			command := testutil.Watch(t, pid)
+			command.KillAtCleanup(t)
+			checkStartsClean(t, pid, 1)
+			checkEverySignal(t, g.proc, command, record, notPassedByGrespawn, []syscall.Signal{syscall.SIGTERM, syscall.SIGINT})
+			g.signal(syscall.SIGTERM) // the recorder does not die of it: a second one kills it
+			g.waitFor("the stop", func() bool { return strings.Contains(g.messages(), "stopping recorder") })
+			g.signal(syscall.SIGTERM)
+			if st := g.wait(); st != 137 {
+				t.Errorf("status %d, want 137", st)
 			}
 		})
 	}

@@ -35,6 +35,8 @@ func init() {
 		"count":  countHelper,
 		"forker": forkerHelper,
 		"daemon": daemonizerHelper,
+		"late":   lateDaemonHelper,
+		"leave":  leaveHelper,
 		"lines":  linesHelper,
 		"group":  groupHelper,
 		"serve":  serveHelper,
@@ -274,23 +276,87 @@ func forkerHelper(args []string) int {
 	return 0
 }
 
-// daemonizerHelper daemonizes as nginx does: helper daemon DIR starts the
-// daemon (the sleep helper, in a session of its own), writes its PID to
-// DIR/app.pid, and exits 0 without waiting for it.
+// daemonizerHelper daemonizes as nginx does: helper daemon DIR [--late |
+// --join] starts the daemon (the sleep helper, in a session of its own),
+// writes its PID to DIR/app.pid, and exits 0 without waiting for it. With
+// --late the daemon is the late helper, which writes DIR/app.pid itself
+// when the test lets it. With --join the daemon stays in the session and
+// joins the process group of the launcher's parent (grespawn's, and its
+// caller's): a group that is not the run's own.
 func daemonizerHelper(args []string) int {
 	self, _ := os.Executable()
 	cmd := exec.Command(self)
 	cmd.Args = testutil.HelperArgs("sleep", args[0])
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	switch {
+	case slices.Contains(args[1:], "--late"):
+		cmd.Args = testutil.HelperArgs("late", args[0])
+	case slices.Contains(args[1:], "--join"):
+		pgid, err := unix.Getpgid(os.Getppid())
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "helper:", err)
+			return 2
+		}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: pgid}
+	}
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "helper:", err)
 		return 2
+	}
+	if cmd.Args[1] == "late" {
+		return 0
 	}
 	if err := testutil.WritePIDFileOf(filepath.Join(args[0], "app.pid"), cmd.Process.Pid); err != nil {
 		fmt.Fprintln(os.Stderr, "helper:", err)
 		return 2
 	}
 	return 0
+}
+
+// lateDaemonHelper is a daemon slow to write its pidfile: helper late DIR
+// appends its PID to DIR/daemons at once, waits until the test creates
+// DIR/go, then writes its PID to DIR/app.pid and runs as the sleep helper
+// does in DIR.
+func lateDaemonHelper(args []string) int {
+	appendLine(filepath.Join(args[0], "daemons"), strconv.Itoa(os.Getpid()))
+	if err := awaitFile(filepath.Join(args[0], "go"), nil); err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	if err := testutil.WritePIDFileOf(filepath.Join(args[0], "app.pid"), os.Getpid()); err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	return sleepHelper(args[:1])
+}
+
+// leaveHelper leaves a process behind in a session of its own, as nginx's
+// workers outlive a master killed by SIGKILL: helper leave DIR starts the
+// sleep helper in DIR/left (made if need be), setsid, waits until it is
+// ready, then runs as the sleep helper does in DIR. It exits 2 if the one
+// left behind dies before it is ready.
+func leaveHelper(args []string) int {
+	left := filepath.Join(args[0], "left")
+	if err := os.MkdirAll(left, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	os.Remove(filepath.Join(left, "pid"))
+	self, _ := os.Executable()
+	cmd := exec.Command(self)
+	cmd.Args = testutil.HelperArgs("sleep", left)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	if err := awaitFile(filepath.Join(left, "pid"), exited); err != nil {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	return sleepHelper(args[:1])
 }
 
 // linesHelper writes "line 1" … "line N" to standard output as fast as it

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/creack/pty"
 	"github.com/gdetach/gdetach/tests/testutil"
@@ -37,6 +38,27 @@ type runOptions struct {
 	// becomes the command (exec): "exec 1>&-" closes standard output, as a
 	// caller's `>&-` does, which exec.Cmd cannot.
 	sh string
+}
+
+// endOfOutput is written to a terminal's slave after the command has
+// exited, to mark the end of its output at the master.
+const endOfOutput = "<end of the output of runWith>"
+
+// readUntil copies from master into buf until what it read ends with
+// marker, which it leaves out, or until an error.
+func readUntil(master io.Reader, buf *bytes.Buffer, marker string) {
+	chunk := make([]byte, 4096)
+	for {
+		n, err := master.Read(chunk)
+		buf.Write(chunk[:n])
+		if bytes.HasSuffix(buf.Bytes(), []byte(marker)) {
+			buf.Truncate(buf.Len() - len(marker))
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // runWith runs args in dir as o says, and returns what happened.
@@ -62,7 +84,7 @@ func runWith(t *testing.T, dir string, o runOptions, args ...string) run {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { master.Close() })
+			t.Cleanup(func() { master.Close(); slave.Close() })
 			slaves = append(slaves, slave)
 			f = slave
 			buf, finished := new(bytes.Buffer), make(chan struct{})
@@ -70,7 +92,7 @@ func runWith(t *testing.T, dir string, o runOptions, args ...string) run {
 			done = append(done, finished)
 			go func() {
 				defer close(finished)
-				_, _ = io.Copy(buf, master) // ends with EIO when the last slave closes
+				readUntil(master, buf, endOfOutput)
 			}()
 		} else {
 			var err error
@@ -95,16 +117,26 @@ func runWith(t *testing.T, dir string, o runOptions, args ...string) run {
 			cmd.Stderr = f
 		}
 	}
-	err := cmd.Start()
-	for _, s := range slaves {
-		s.Close()
-	}
-	if err != nil {
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	err = cmd.Wait()
+	err := cmd.Wait()
+	// Reading the master until the last slave closes (EIO) can lose the
+	// command's last line: the kernel may report the hang-up before it has
+	// moved the last output across. What is written to a slave comes out of
+	// the master in order, so a marker written after the command's output
+	// ends it exactly.
+	for _, s := range slaves {
+		if _, err := s.WriteString(endOfOutput); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, d := range done {
-		<-d
+		select {
+		case <-d:
+		case <-time.After(time.Until(testutil.Deadline(t))):
+			t.Fatal("the end of the terminal's output never came")
+		}
 	}
 	r := run{status: cmd.ProcessState.ExitCode()}
 	var ee *exec.ExitError

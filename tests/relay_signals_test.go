@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -92,14 +93,37 @@ func recorded(t *testing.T, path string) map[int]int {
 
 // notRelayed are the signals a relay does not pass on, each with the reason
 // its man page gives (gnohup(1), gsetsid(1): SIGNALS).
-var notRelayed = map[syscall.Signal]string{
+var notRelayed = withRuntimeSignals(map[syscall.Signal]string{
 	syscall.SIGHUP:  "the hangup stays on the relay's side",
 	syscall.SIGCHLD: "the relay's own news of its command",
-	syscall.SIGURG:  "the Go runtime's preemption signal",
-	syscall.SIGPROF: "the Go runtime's profiler",
-	32:              "left to a C library by the Go runtime: ignored",
-	33:              "the Go runtime's own",
-	34:              "left to a C library by the Go runtime: ignored",
+})
+
+// withRuntimeSignals adds to m the signals that no Go program passes on,
+// each with the reason the man pages give.
+func withRuntimeSignals(m map[syscall.Signal]string) map[syscall.Signal]string {
+	m[syscall.SIGURG] = "the Go runtime's preemption signal"
+	m[syscall.SIGPROF] = "the Go runtime's profiler"
+	m[32] = "left to a C library by the Go runtime: ignored"
+	m[33] = "the Go runtime's own"
+	m[34] = "left to a C library by the Go runtime: ignored"
+	return m
+}
+
+// checkStartsClean fails t if process pid, just started, has any signal
+// from `from` to 64 ignored or blocked (both survive exec).
+func checkStartsClean(t *testing.T, pid int, from syscall.Signal) {
+	t.Helper()
+	for _, mask := range []string{"SigIgn", "SigBlk"} {
+		m, err := testutil.SignalMask(pid, mask)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for sig := from; sig <= 64; sig++ {
+			if testutil.HasSignal(m, sig) {
+				t.Errorf("the command started with signal %d in %s", sig, mask)
+			}
+		}
+	}
 }
 
 // Every signal from 1 to 64 but KILL and STOP, sent to a relay (gnohup
@@ -139,7 +163,7 @@ func relayEverySignal(t *testing.T, recorder string, relayArgv func(dir string) 
 	record, ready := filepath.Join(dir, "record"), filepath.Join(dir, "ready")
 	argv := append(relayArgv(dir), recorder, record, ready)
 	if inherited {
-		argv = append([]string{"helper", "ignoring"}, argv...)
+		argv = append(testutil.HelperArgs("ignoring"), argv...)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	// A job of its own, as a shell starts one: a group whose parent
@@ -150,61 +174,8 @@ func relayEverySignal(t *testing.T, recorder string, relayArgv func(dir string) 
 	pid := testutil.ReadyPID(t, ready, relay)
 	command := testutil.Watch(t, pid)
 	command.KillAtCleanup(t)
-	for _, mask := range []string{"SigIgn", "SigBlk"} {
-		m, err := testutil.SignalMask(pid, mask)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for sig := syscall.Signal(2); sig <= 64; sig++ { // gnohup's SIGHUP is ignored on purpose
-			if testutil.HasSignal(m, sig) {
-				t.Errorf("the command started with signal %d in %s", sig, mask)
-			}
-		}
-	}
-	const marker = syscall.Signal(64) // passed on, and above every signal that is not
-	for sig := syscall.Signal(1); sig <= 64; sig++ {
-		if sig == syscall.SIGKILL || sig == syscall.SIGSTOP || sig == marker {
-			continue
-		}
-		before := recorded(t, record)
-		if err := relay.Signal(sig); err != nil {
-			t.Fatalf("signal %d: the relay is gone: %v", sig, err)
-		}
-		switch {
-		case sig == syscall.SIGTSTP || sig == syscall.SIGTTIN || sig == syscall.SIGTTOU:
-			// The command's group stops first, then the relay.
-			command.WaitStat(t, fmt.Sprintf("the command stopped by %v", sig), func(st testutil.Stat) bool { return st.State == 'T' })
-			relay.WaitStat(t, fmt.Sprintf("the relay stopped by %v", sig), func(st testutil.Stat) bool { return st.State == 'T' })
-			if err := relay.Signal(syscall.SIGCONT); err != nil {
-				t.Fatal(err)
-			}
-			command.WaitFor(t, "the SIGCONT at the command", func() (bool, string) {
-				return recorded(t, record)[int(syscall.SIGCONT)] > before[int(syscall.SIGCONT)], "record: " + readFile(t, record)
-			})
-			if got := recorded(t, record)[int(sig)]; got != before[int(sig)] {
-				t.Errorf("%v reached the command itself (its group is orphaned: the kernel would drop it)", sig)
-			}
-		case notRelayed[sig] != "":
-			// The marker, once at the command, shows the relay has dealt
-			// with sig: pending together, the lower number goes first.
-			if err := relay.Signal(marker); err != nil {
-				t.Fatal(err)
-			}
-			command.WaitFor(t, fmt.Sprintf("the marker after %v", sig), func() (bool, string) {
-				return recorded(t, record)[int(marker)] > before[int(marker)], "record: " + readFile(t, record)
-			})
-			if got := recorded(t, record)[int(sig)]; got != before[int(sig)] {
-				t.Errorf("signal %d (%v) reached the command, where the man page says it does not: %s", sig, sig, notRelayed[sig])
-			}
-		default:
-			command.WaitFor(t, fmt.Sprintf("signal %d (%v) at the command", sig, sig), func() (bool, string) {
-				return recorded(t, record)[int(sig)] > before[int(sig)], "record: " + readFile(t, record)
-			})
-		}
-		if relay.Exited(t, 0) {
-			t.Fatalf("the relay died of signal %d (%v)", sig, sig)
-		}
-	}
+	checkStartsClean(t, pid, 2) // gnohup's SIGHUP is ignored on purpose
+	checkEverySignal(t, relay, command, record, notRelayed, nil)
 	// The end: the command dies, and the relay of the same signal.
 	if err := command.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -239,5 +210,59 @@ func TestRelaySignalsTheWholeGroup(t *testing.T) {
 			tm.run("kill %1; fg")
 			waitGone(t, pid)
 		})
+	}
+}
+
+// checkEverySignal sends relay, one by one, every signal from 1 to 64 but
+// KILL, STOP and the marker (64): each one that notPassed does not list must
+// reach command, a C recorder writing to record, and none that it lists may;
+// a job-control stop must stop both (the command first) and the SIGCONT
+// resume both; relay must never die of one. The signals in skip are not
+// sent.
+func checkEverySignal(t *testing.T, relay, command *testutil.Proc, record string, notPassed map[syscall.Signal]string, skip []syscall.Signal) {
+	t.Helper()
+	const marker = syscall.Signal(64) // passed on, and above every signal that is not
+	for sig := syscall.Signal(1); sig <= 64; sig++ {
+		if sig == syscall.SIGKILL || sig == syscall.SIGSTOP || sig == marker || slices.Contains(skip, sig) {
+			continue
+		}
+		before := recorded(t, record)
+		if err := relay.Signal(sig); err != nil {
+			t.Fatalf("signal %d: the relay is gone: %v", sig, err)
+		}
+		switch {
+		case sig == syscall.SIGTSTP || sig == syscall.SIGTTIN || sig == syscall.SIGTTOU:
+			// The command's group stops first, then the relay.
+			command.WaitStat(t, fmt.Sprintf("the command stopped by %v", sig), func(st testutil.Stat) bool { return st.State == 'T' })
+			relay.WaitStat(t, fmt.Sprintf("the relay stopped by %v", sig), func(st testutil.Stat) bool { return st.State == 'T' })
+			if err := relay.Signal(syscall.SIGCONT); err != nil {
+				t.Fatal(err)
+			}
+			command.WaitFor(t, "the SIGCONT at the command", func() (bool, string) {
+				return recorded(t, record)[int(syscall.SIGCONT)] > before[int(syscall.SIGCONT)], "record: " + readFile(t, record)
+			})
+			if got := recorded(t, record)[int(sig)]; got != before[int(sig)] {
+				t.Errorf("%v reached the command itself (its group is orphaned: the kernel would drop it)", sig)
+			}
+		case notPassed[sig] != "":
+			// The marker, once at the command, shows the relay has dealt
+			// with sig: pending together, the lower number goes first.
+			if err := relay.Signal(marker); err != nil {
+				t.Fatal(err)
+			}
+			command.WaitFor(t, fmt.Sprintf("the marker after %v", sig), func() (bool, string) {
+				return recorded(t, record)[int(marker)] > before[int(marker)], "record: " + readFile(t, record)
+			})
+			if got := recorded(t, record)[int(sig)]; got != before[int(sig)] {
+				t.Errorf("signal %d (%v) reached the command, where the man page says it does not: %s", sig, sig, notPassed[sig])
+			}
+		default:
+			command.WaitFor(t, fmt.Sprintf("signal %d (%v) at the command", sig, sig), func() (bool, string) {
+				return recorded(t, record)[int(sig)] > before[int(sig)], "record: " + readFile(t, record)
+			})
+		}
+		if relay.Exited(t, 0) {
+			t.Fatalf("the relay died of signal %d (%v)", sig, sig)
+		}
 	}
 }

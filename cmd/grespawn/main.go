@@ -10,6 +10,7 @@
 package main
 
 import (
+	"log"
 	"os"
 	"syscall"
 	"time"
@@ -22,14 +23,16 @@ import (
 func main() { cli.Main(program()) }
 
 func program() cli.Program {
-	sup := respawn.Supervisor{Events: os.Stderr}
+	sup := respawn.Supervisor{Logger: log.New(os.Stderr, "grespawn: ", 0)}
 	delay, minUptime, maxDelay := cli.Duration(respawn.DefaultDelay), cli.Duration(respawn.DefaultMinUptime), cli.Duration(respawn.DefaultMaxDelay)
 	window, stopTimeout, debounce := cli.Duration(10*time.Second), cli.Duration(respawn.DefaultStopTimeout), cli.Duration(500*time.Millisecond)
 	logMax := cli.Size(respawn.DefaultLogMaxSize)
 	successCodes := cli.ExitCodes{Codes: []int{0}}
 	var pdeathsig cli.Signal
 	var logPath string
-	var logBackups int
+	maxRuns, maxFailures, logBackups := cli.Count(0), cli.Count(0), cli.Count(respawn.DefaultLogBackups)
+	restart := cli.NewChoice(&sup.Policy.Restart, "when", []string{"always", "on-failure", "never"},
+		[]respawn.When{respawn.Always, respawn.OnFailure, respawn.Never})
 	var logTimestamps bool
 	var fs *pflag.FlagSet
 	return cli.Program{
@@ -40,31 +43,32 @@ func program() cli.Program {
 and ends grespawn with COMMAND's status; every other signal is passed on.`,
 		Flags: func(f *pflag.FlagSet) {
 			fs = f
-			f.IntVarP(&sup.Policy.MaxRuns, "max", "m", 0, "run COMMAND at most `N` times in all, then exit (0: no limit)")
-			f.Var(&sup.Policy.Restart, "restart", "when to restart: `WHEN` is always, on-failure or never")
+			f.VarP(&maxRuns, "max", "m", "run COMMAND at most `N` times in all, then exit (0: no limit)")
+			f.Var(restart, "restart", "when to restart: `WHEN` is always, on-failure or never")
 			f.Var(&successCodes, "success-codes", "`CODES` that count as success for on-failure, such as 0,2 (default 0)")
 			f.Var(&delay, "delay", "wait `D` before the first restart of a failure streak")
 			f.Var(&minUptime, "min-uptime", "a run shorter than `D` is a failure that doubles the delay")
 			f.Var(&maxDelay, "max-delay", "cap the delay at `D`")
-			f.IntVar(&sup.Policy.MaxFailures, "max-failures", 0, "give up after `N` short runs within --window (0: never)")
+			f.Var(&maxFailures, "max-failures", "give up after `N` short runs within --window (0: never)")
 			f.Var(&window, "window", "count --max-failures over the last `D`")
-			f.Var(&stopTimeout, "stop-timeout", "after SIGTERM or SIGINT, wait `D` before SIGKILL")
+			f.Var(&stopTimeout, "stop-timeout", "after SIGTERM or SIGINT, wait `D` before SIGKILL (0: at once)")
 			f.BoolVar(&sup.SignalGroup, "signal-group", false, "forward signals to COMMAND's whole process group")
 			f.Var((*cli.NonEmpty)(&sup.Pidfile), "pidfile", "COMMAND daemonizes: supervise the process named in `FILE`")
 			f.Var((*cli.NonEmpty)(&sup.StatusFile), "status-file", "keep `FILE` up to date with pid, runs, last status, start time, backoff")
 			f.VarP((*cli.NonEmpty)(&logPath), "log", "l", "append COMMAND's standard output and error to `FILE`")
 			f.Var(&logMax, "log-max-size", "rotate the log before it grows past `SIZE` (0: never)")
-			f.IntVar(&logBackups, "log-backups", respawn.DefaultLogBackups, "keep `N` rotated logs, FILE.1 … FILE.N")
+			f.Var(&logBackups, "log-backups", "keep `N` rotated logs, FILE.1 … FILE.N")
 			f.BoolVar(&logTimestamps, "log-timestamps", false, "prefix every log line with the time it was read")
 			f.StringArrayVar(&sup.Watch, "watch", nil, "restart COMMAND when files under `PATH` change (repeatable)")
 			f.Var(&debounce, "watch-debounce", "restart once no change has come for `D`")
 			f.Var(&pdeathsig, "pdeathsig", "send COMMAND `SIG` if grespawn dies (Linux)")
 		},
 		Run: func(argv []string) error {
-			if err := checkOptions(fs, sup.Policy.MaxRuns, sup.Policy.MaxFailures, logBackups, sup.Watch); err != nil {
+			if err := checkOptions(fs, time.Duration(window), sup.Watch); err != nil {
 				return err
 			}
 			sup.Argv = argv
+			sup.Policy.MaxRuns, sup.Policy.MaxFailures = int(maxRuns), int(maxFailures)
 			sup.Policy.SuccessCodes = successCodes.Codes
 			sup.Backoff = respawn.Backoff{Delay: time.Duration(delay), MinUptime: time.Duration(minUptime), MaxDelay: time.Duration(maxDelay)}
 			sup.Policy.Window = time.Duration(window)
@@ -72,7 +76,7 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			sup.WatchDebounce = time.Duration(debounce)
 			sup.Pdeathsig = syscall.Signal(pdeathsig)
 			if logPath != "" {
-				sup.Log = &respawn.LogConfig{Path: logPath, MaxSize: int64(logMax), Backups: logBackups, Timestamps: logTimestamps}
+				sup.Log = &respawn.LogConfig{Path: logPath, MaxSize: int64(logMax), Backups: int(logBackups), Timestamps: logTimestamps}
 			}
 			status, err := sup.Run()
 			if err != nil {
@@ -84,15 +88,7 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 }
 
 // checkOptions rejects values that mean nothing.
-func checkOptions(fs *pflag.FlagSet, maxRuns, maxFailures, logBackups int, watch []string) error {
-	switch {
-	case maxRuns < 0:
-		return cli.Usagef("invalid argument '%d' for '--max': cannot be negative", maxRuns)
-	case maxFailures < 0:
-		return cli.Usagef("invalid argument '%d' for '--max-failures': cannot be negative", maxFailures)
-	case logBackups < 0:
-		return cli.Usagef("invalid argument '%d' for '--log-backups': cannot be negative", logBackups)
-	}
+func checkOptions(fs *pflag.FlagSet, window time.Duration, watch []string) error {
 	for _, path := range watch {
 		if path == "" {
 			return cli.Usagef("invalid argument '' for '--watch': cannot be empty")
@@ -105,6 +101,10 @@ func checkOptions(fs *pflag.FlagSet, maxRuns, maxFailures, logBackups int, watch
 	}
 	if fs.Changed("window") && !fs.Changed("max-failures") {
 		return cli.Usagef("--window goes with --max-failures")
+	}
+	if window == 0 {
+		// A window of no length would count no run, or every run ever.
+		return cli.Usagef("invalid argument '%v' for '--window': it must be more than 0", window)
 	}
 	if fs.Changed("watch-debounce") && !fs.Changed("watch") {
 		return cli.Usagef("--watch-debounce goes with --watch")

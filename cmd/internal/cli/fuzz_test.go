@@ -165,7 +165,9 @@ func FuzzSignal(f *testing.F) {
 		err := sig.Set(s)
 		var want syscall.Signal
 		var why string
-		if fuzzAllDigits(s) {
+		if s == "" {
+			why = "cannot be empty"
+		} else if fuzzAllDigits(s) {
 			if n, ok := fuzzDecimal(s, 255); ok && n > 0 && (unix.SignalName(syscall.Signal(n)) != "" || fuzzRealTime(int(n))) {
 				want = syscall.Signal(n)
 			}

@@ -13,7 +13,7 @@ func (s *NonEmpty) String() string { return string(*s) }
 // Set refuses the empty string.
 func (s *NonEmpty) Set(v string) error {
 	if v == "" {
-		return errors.New("cannot be empty")
+		return errEmpty
 	}
 	*s = NonEmpty(v)
 	return nil
@@ -21,3 +21,6 @@ func (s *NonEmpty) Set(v string) error {
 
 // Type names the value in --help.
 func (s *NonEmpty) Type() string { return "string" }
+
+// errEmpty refuses an empty value: a bad value, never the option left out.
+var errEmpty = errors.New("cannot be empty")

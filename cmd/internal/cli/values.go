@@ -73,6 +73,9 @@ func (s *Signal) Choices() []string {
 
 // Set parses a signal name or number.
 func (s *Signal) Set(v string) error {
+	if v == "" {
+		return errEmpty
+	}
 	if isDigits(v) {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 || (unix.SignalName(syscall.Signal(n)) == "" && !isRealTime(n)) {

@@ -27,7 +27,7 @@ complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l min-uptim
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l max-delay -x -d 'cap the delay at D'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l max-failures -x -d 'give up after N short runs within --window (0: never)'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l window -x -d 'count --max-failures over the last D'
-complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l stop-timeout -x -d 'after SIGTERM or SIGINT, wait D before SIGKILL'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l stop-timeout -x -d 'after SIGTERM or SIGINT, wait D before SIGKILL (0: at once)'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l signal-group -d 'forward signals to COMMAND\'s whole process group'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l pidfile -r -F -d 'COMMAND daemonizes: supervise the process named in FILE'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l status-file -r -F -d 'keep FILE up to date with pid, runs, last status, start time, backoff'

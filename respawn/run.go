@@ -1,0 +1,144 @@
+package respawn
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/gdetach/gdetach/execvp"
+	"github.com/gdetach/gdetach/process"
+	"github.com/gdetach/gdetach/session"
+)
+
+// settleIdle bounds the waits for output to reach the log (at the end of a
+// run, and at the end off Linux) while the log makes no progress.
+const settleIdle = time.Second
+
+// start starts a run, after killing what is left of the last one. A
+// command that cannot be started is a failed run when it ran before, and
+// the error (an *execvp.Error) the first time; any other error is the
+// supervision's own.
+func (sv *supervision) start() error {
+	s := sv.s
+	if sv.runs > 0 {
+		// What the last run left (workers holding its port, say) must not
+		// stand in the next one's way.
+		killLeftovers(sv.lastGroup)
+		sv.lastGroup = 0
+	}
+	sv.captures = slices.DeleteFunc(sv.captures, (*capture).finished)
+	cmd := &exec.Cmd{
+		Args: s.Argv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		SysProcAttr: procAttr(s.Pdeathsig),
+	}
+	var output *capture
+	if sv.log != nil {
+		var err error
+		if output, err = newCapture(sv.log); err != nil {
+			return fmt.Errorf("capture the output: %w", err)
+		}
+		cmd.Stdout, cmd.Stderr = output.stdout, output.stderr
+	}
+	sv.runs++
+	bootStart := process.SinceBoot(time.Now())
+	started := time.Now()
+	// The signals the Go runtime cannot catch are ignored while no run
+	// starts, so that they cannot kill the supervision; the command gets
+	// them at their default action (an ignored signal stays ignored across
+	// exec).
+	sv.unmanaged()
+	proc, err := execvp.Start(cmd, s.Argv[0])
+	sv.unmanaged = session.IgnoreUnmanaged()
+	if output != nil {
+		output.closeWriters()
+	}
+	var ee *execvp.Error
+	if errors.As(err, &ee) && sv.runs > 1 {
+		// It ran before: a failed run, as short as a run can be.
+		sv.ev.printf("cannot run %s: %s", sv.name, execvp.Strerror(ee.Err))
+		sv.last = notRunEnd(ee)
+		v, h := sv.decide(0)
+		sv.history = h
+		sv.settle(v, output)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	pid := proc.Process.Pid
+	_ = proc.Process.Release() // reaped by the wait loop, not by os/exec
+	sv.run = &run{pid: pid, group: pid, started: started, launcher: s.Pidfile != "", bootStart: bootStart, output: output}
+	if output != nil {
+		sv.captures = append(sv.captures, output)
+	}
+	sv.ev.printf("started %s (pid %d, %s)", sv.name, pid, sv.runName(sv.runs))
+	sv.enter(running, -1)
+	return nil
+}
+
+// reap collects every child that has exited: the run's process, or any
+// orphan re-parented here.
+func (sv *supervision) reap() {
+	for {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil || pid <= 0 {
+			return
+		}
+		if sv.run != nil && pid == sv.run.pid {
+			sv.runEnded(endOf(ws))
+		}
+	}
+}
+
+// runEnded handles the end of the run's process.
+func (sv *supervision) runEnded(end runEnd) {
+	r := sv.run
+	sv.run = nil
+	uptime := time.Since(r.started).Round(time.Millisecond)
+	sv.ev.printf("%s (pid %d) %v after %v", sv.name, r.pid, end, uptime)
+	sv.lastGroup = r.group
+	switch sv.phase {
+	case running:
+		if r.launcher && end.kind == exited && end.code == 0 {
+			// It daemonized, as it should: the daemon is the run to supervise.
+			sv.startFollowing(r)
+			return
+		}
+		sv.last = end
+		v, h := sv.decide(uptime)
+		sv.history = h
+		sv.settle(v, r.output)
+	case restarting:
+		sv.last = end
+		sv.history.streak = 0
+		sv.settle(verdict{again: true}, r.output)
+	case stopping:
+		sv.last = end
+		sv.finish(end.exitStatus(), true)
+	}
+}
+
+// decide is the restart decision for the run that just ended.
+func (sv *supervision) decide(uptime time.Duration) (verdict, history) {
+	return decide(sv.s.Policy, sv.s.Backoff, sv.history, sv.last, uptime, sv.runs, time.Now(), randomJitter())
+}
+
+// settle waits for the ended run's last output to reach the log before v
+// is carried out, so that its lines come before the next run's.
+func (sv *supervision) settle(v verdict, output *capture) {
+	sv.next = v
+	sv.enter(settling, -1)
+	if output == nil {
+		sv.settled = ready
+		return
+	}
+	sv.settled = output.settleAsync(settleIdle, sv.log.handedIn)
+}

@@ -1,0 +1,50 @@
+package respawn
+
+import (
+	"syscall"
+	"time"
+)
+
+// changed (re)starts the quiet period after a watched change.
+func (sv *supervision) changed() {
+	if sv.phase == stopping || sv.phase == done {
+		return
+	}
+	if sv.debounce != nil {
+		sv.debounce.Stop()
+	}
+	sv.debounce = time.NewTimer(sv.s.WatchDebounce)
+}
+
+// watchedChange restarts the command once watched files have changed and
+// then stayed quiet, whatever the restart policy, but never past MaxRuns: a
+// running run is stopped first (SIGTERM, then SIGKILL after StopTimeout);
+// otherwise the next run starts at once.
+func (sv *supervision) watchedChange() {
+	switch sv.phase {
+	case stopping, done, starting, restarting:
+		return // nothing to restart, or a restart under way
+	}
+	if limit := sv.s.Policy.MaxRuns; limit > 0 && sv.runs >= limit {
+		sv.ev.printf("files changed, but %s has run %s, the most allowed: not restarting it", sv.name, times(sv.runs))
+		return
+	}
+	switch sv.phase {
+	case running:
+		sv.ev.printf("files changed: restarting %s (pid %d)", sv.name, sv.run.pid)
+		sv.forward(syscall.SIGTERM)
+		sv.enter(restarting, sv.s.StopTimeout)
+	case settling:
+		// The run has ended: the next starts as soon as its output is in.
+		sv.ev.printf("files changed: starting %s", sv.name)
+		sv.history.streak = 0
+		sv.next = verdict{again: true}
+	case following, backoff:
+		sv.launcher = nil
+		// With Pidfile, the daemon on its way is what is left of the run:
+		// the start kills it.
+		sv.ev.printf("files changed: starting %s", sv.name)
+		sv.history.streak = 0
+		sv.enter(starting, -1)
+	}
+}
