@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"strings"
 )
 
 // credential is who the daemon runs as, with the environment that goes with it.
@@ -22,11 +23,23 @@ func lookupUser(name string) (*credential, error) {
 		return nil, fmt.Errorf("only root can run COMMAND as another user (-u %s)", name)
 	}
 	u, err := user.Lookup(name)
-	if _, numeric := strconv.Atoi(name); err != nil && numeric == nil {
-		u, err = user.LookupId(name)
-	}
 	var unknownName user.UnknownUserError
 	var unknownID user.UnknownUserIdError
+	if err != nil && name != "" && strings.Trim(name, "0123456789") == "" { // not "+5", which os/user would take
+		// A uid_t, checked first: the C library's lookup would truncate
+		// 4294967296 to 0, root.
+		n, perr := strconv.ParseUint(name, 10, 32)
+		if perr != nil || n == 1<<32-1 { // (uid_t)-1 means "unchanged" to setuid(2)
+			return nil, fmt.Errorf("invalid user ID '%s'", name)
+		}
+		if u, err = user.LookupId(name); errors.As(err, &unknownID) {
+			// An ID that no account has (or one the pure-Go lookup, which
+			// reads /etc/passwd only, cannot see) is used as it is, as
+			// systemd does for a numeric User=, with the same number as group.
+			return &credential{UID: uint32(n), GID: uint32(n), Groups: []uint32{},
+				Env: []string{"HOME=/", "USER=" + name, "LOGNAME=" + name}}, nil
+		}
+	}
 	switch {
 	case errors.As(err, &unknownName), errors.As(err, &unknownID):
 		return nil, fmt.Errorf("unknown user '%s'", name)
