@@ -114,18 +114,18 @@ DEB      = $(DEBDIR)/gdetach_$(VERSION)_$(DEBARCH).deb
 
 deb:
 	@test -n "$(goarch.$(DEBARCH))" || { echo "make deb: no Go architecture for the Debian architecture '$(DEBARCH)'; set DEBARCH" >&2; exit 1; }
-	@grep -q '^gdetach ($(VERSION))' packaging/deb/changelog || { echo "make deb: packaging/deb/changelog: the first entry is not version $(VERSION)" >&2; exit 1; }
+	@grep -q '^gdetach ($(VERSION))' docs/debian/changelog || { echo "make deb: docs/debian/changelog: the first entry is not version $(VERSION)" >&2; exit 1; }
 	rm -rf $(DEBROOT)
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(goarch.$(DEBARCH)) GOARM=7 $(GO) build -buildvcs=false -trimpath -ldflags '$(LDFLAGS)' -o $(DEBROOT)/usr/bin/ $(addprefix ./cmd/,$(COMMANDS))
 	$(MAKE) --no-print-directory install-data DESTDIR=$(DEBROOT) PREFIX=/usr ZSHCOMPDIR=/usr/share/zsh/vendor-completions
 	gzip -9n $(DEBROOT)/usr/share/man/man1/*.1
 	install -d $(DEBDOC)/examples
-	install -m 0644 packaging/deb/copyright README.md $(DEBDOC)/
-	gzip -9n < packaging/deb/changelog > $(DEBDOC)/changelog.gz
+	install -m 0644 docs/debian/copyright README.md $(DEBDOC)/
+	gzip -9n < docs/debian/changelog > $(DEBDOC)/changelog.gz
 	gzip -9n < NEWS > $(DEBDOC)/NEWS.gz
 	cp -R docs/examples/. $(DEBDOC)/examples/
 	install -d $(DEBROOT)/usr/share/lintian/overrides
-	install -m 0644 packaging/deb/lintian-overrides $(DEBROOT)/usr/share/lintian/overrides/gdetach
+	install -m 0644 docs/debian/lintian-overrides $(DEBROOT)/usr/share/lintian/overrides/gdetach
 	find $(DEBROOT) -type d -exec chmod 0755 {} +
 	find $(DEBROOT) -type f -exec chmod 0644 {} +
 	chmod 0755 $(DEBROOT)/usr/bin/*
@@ -133,7 +133,7 @@ deb:
 	cd $(DEBROOT) && find usr -type f | LC_ALL=C sort | xargs md5sum > DEBIAN/md5sums
 	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEBARCH)/' \
 		-e "s/@SIZE@/$$(du -sk --apparent-size $(DEBROOT)/usr | cut -f1)/" \
-		packaging/deb/control.in > $(DEBROOT)/DEBIAN/control
+		docs/debian/control.in > $(DEBROOT)/DEBIAN/control
 	chmod 0644 $(DEBROOT)/DEBIAN/md5sums $(DEBROOT)/DEBIAN/control
 	mkdir -p $(DEBDIR)
 	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) dpkg-deb --root-owner-group -Zxz --build $(DEBROOT) $(DEB)
