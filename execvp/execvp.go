@@ -214,6 +214,12 @@ func Start(cmd *exec.Cmd, name string) (*exec.Cmd, error) {
 	var started *exec.Cmd
 	var other error
 	err := search(name, env, func(file string) error {
+		// A fork per candidate is what a long PATH cost (each try a
+		// fork of this process): a file that is not there is skipped
+		// with the errno execve would give, as glibc's execvp goes on.
+		if err := absent(file, cmd.Dir); err != nil {
+			return err
+		}
 		c := clone(cmd, file, cmd.Args)
 		err := c.Start()
 		if errors.Is(err, syscall.ENOEXEC) {
@@ -238,6 +244,21 @@ func Start(cmd *exec.Cmd, name string) (*exec.Cmd, error) {
 		return nil, err
 	}
 	return started, nil
+}
+
+// absent returns ENOENT or ENOTDIR when stat(2) says so of file, looked up
+// from dir (the directory the program is started in, when file is
+// relative), and nil otherwise: execve would fail the same way for it.
+func absent(file, dir string) error {
+	if dir != "" && !filepath.IsAbs(file) {
+		file = filepath.Join(dir, file)
+	}
+	var st unix.Stat_t
+	err := unix.Stat(file, &st)
+	if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ENOTDIR) {
+		return err
+	}
+	return nil
 }
 
 // clone is a fresh Cmd like cmd, for path with args: a Cmd starts once.

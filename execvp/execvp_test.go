@@ -144,6 +144,22 @@ func TestSearchGoesOnAfterBadInterpreter(t *testing.T) {
 	}
 }
 
+// Start skips a candidate that is not there without starting anything (a
+// fork each was what a long PATH cost), judging a relative candidate from
+// the directory the program starts in, as execve in that directory would.
+func TestStartRelativePathEntryFromDir(t *testing.T) {
+	root := tree(t, map[string]string{"bin2/prog": "echo ran from bin2\n"})
+	var out strings.Builder
+	cmd := &exec.Cmd{Args: []string{"prog"}, Env: []string{"PATH=/nonexistent:bin1:bin2"}, Dir: root, Stdout: &out}
+	started, err := execvp.Start(cmd, "prog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := started.Wait(); err != nil || out.String() != "ran from bin2\n" {
+		t.Errorf("Start: %v, output %q; want bin2/prog's, found from %s", err, out.String(), root)
+	}
+}
+
 func TestExecFailure(t *testing.T) {
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "plain")
