@@ -44,7 +44,10 @@ func gnohupStartup(b *strings.Builder, runs int, bin, floor string) error {
 	fmt.Fprintf(b, "classic tool per start. The release build is static (`CGO_ENABLED=0`): pflag imports `net`, whose cgo\n")
 	fmt.Fprintf(b, "resolver would otherwise make the binary load libc through ld.so on every start.\n\n")
 	fmt.Fprintf(b, "As a job leader (every `&` job of an interactive shell) gnohup cannot setsid itself: it starts the\n")
-	fmt.Fprintf(b, "command as a child in a new session and relays signals to it, at %s per start.\n\n", us(relay.median()))
+	fmt.Fprintf(b, "command as a child in a new session and relays signals to it, at %s per start. Most of what that\n", us(relay.median()))
+	fmt.Fprintf(b, "adds to the exec in place is registering, before the start, every signal the relay passes on (57 on\n")
+	fmt.Fprintf(b, "Linux, so that none can be lost or kill it): os/signal hands each one to the Go runtime's signal\n")
+	fmt.Fprintf(b, "thread and waits for it, a thread switch per signal (1.0 to 2.7 ms in all, measured alone on this machine).\n\n")
 	return nil
 }
 
