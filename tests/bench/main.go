@@ -186,13 +186,21 @@ func kernel() string {
 	return unix.ByteSliceToString(u.Release[:])
 }
 
-// versions names the classic tools' versions, from their --version.
+// versions names the classic tools' versions, from their --version, or for
+// daemonize(1), which has no such option, from its Debian package.
 func versions() string {
 	var vs []string
-	for _, argv := range [][]string{{"nohup", "--version"}, {"setsid", "--version"}, {"daemonize", "-h"}} {
-		out, err := exec.Command(argv[0], argv[1:]...).Output()
-		if err != nil {
-			vs = append(vs, argv[0]+" (missing)")
+	for _, tool := range []struct {
+		name string
+		argv []string
+	}{
+		{"nohup", []string{"nohup", "--version"}},
+		{"setsid", []string{"setsid", "--version"}},
+		{"daemonize", []string{"dpkg-query", "-W", "-f", "daemonize ${Version}", "daemonize"}},
+	} {
+		out, err := exec.Command(tool.argv[0], tool.argv[1:]...).Output()
+		if err != nil || len(out) == 0 {
+			vs = append(vs, tool.name+" (missing)")
 			continue
 		}
 		first, _, _ := strings.Cut(string(out), "\n")
