@@ -224,6 +224,8 @@ func (p Program) bashCompletion(opts []option) []byte {
         # The value of the option in prev (split=true: given as --opt=cur;
         # bash-completion 2.11 sets split to false or true).
         [[ $prev == --* ]] && %[1]s_long "$prev" && prev=$REPLY
+        # A group of short options (-vu) ends with the one taking the value.
+        [[ $prev == -[!-]?* ]] && prev=-${prev: -1}
         case $prev in
 `, fn, strings.Join(longs, " "), strings.ToUpper(p.commandWord()), strings.Join(withValue, " "), strings.Join(shortsWithValue, ""))
 	for _, o := range opts {
