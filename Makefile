@@ -42,7 +42,7 @@ LDFLAGS  := -s -w -X github.com/gdetach/gdetach/cmd/internal/cli.version=$(VERSI
 # every start of a command load libc through ld.so (docs/benchmarks.md).
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test bench cross install install-data uninstall completions deb dist docs-check stress fuzz clean
+.PHONY: all build test bench cross check-install-paths install install-data uninstall completions deb dist docs-check stress fuzz clean
 
 all: build
 
@@ -69,12 +69,18 @@ cross:
 	GOOS=darwin $(GO) build ./...
 	GOOS=freebsd $(GO) build ./...
 
-install: build install-data
+# make splits words at blanks: a PREFIX, DESTDIR or install directory with a
+# blank would install into, or remove from, pieces of it. Refused first.
+INSTALLPATHS = $(DESTDIR)$(BINDIR)$(DESTDIR)$(MANDIR)$(DESTDIR)$(BASHCOMPDIR)$(DESTDIR)$(ZSHCOMPDIR)$(DESTDIR)$(FISHCOMPDIR)
+check-install-paths:
+	@case '$(INSTALLPATHS)' in *[[:space:]]*) echo "make: PREFIX, DESTDIR and the install directories cannot contain blanks" >&2; exit 2;; esac
+
+install: check-install-paths build install-data
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(addprefix bin/,$(COMMANDS)) $(DESTDIR)$(BINDIR)/
 
 # Man pages and completions: what make install and make deb both install.
-install-data:
+install-data: check-install-paths
 	install -d $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/
 	install -m 0644 $(addprefix docs/completions/bash/,$(COMMANDS)) $(DESTDIR)$(BASHCOMPDIR)/
@@ -83,7 +89,7 @@ install-data:
 
 # The files make install installs, and not the directories, which other
 # packages share.
-uninstall:
+uninstall: check-install-paths
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(COMMANDS))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/,$(notdir $(MANPAGES)))
 	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(COMMANDS))

@@ -45,6 +45,14 @@ func needTools(t *testing.T, tools ...string) {
 // that its command-line variables do not reach this one.
 func runMake(t *testing.T, target string, vars ...string) {
 	t.Helper()
+	if out, err := makeCommand(target, vars...).CombinedOutput(); err != nil {
+		t.Fatalf("make %s %s: %v\n%s", target, strings.Join(vars, " "), err, out)
+	}
+}
+
+// makeCommand is make TARGET VARS… in the top directory, without what a
+// make running the tests passes down to its children.
+func makeCommand(target string, vars ...string) *exec.Cmd {
 	cmd := exec.Command("make", append([]string{"--no-print-directory", target}, vars...)...)
 	cmd.Dir = ".."
 	for _, kv := range os.Environ() {
@@ -54,9 +62,7 @@ func runMake(t *testing.T, target string, vars ...string) {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("make %s %s: %v\n%s", target, strings.Join(vars, " "), err, out)
-	}
+	return cmd
 }
 
 // output runs name with args and fails t if it fails.
@@ -110,6 +116,28 @@ func TestInstallUninstall(t *testing.T) {
 	})
 	if len(left) > 0 {
 		t.Errorf("make uninstall left %q", left)
+	}
+}
+
+// A PREFIX or DESTDIR with a blank, which make would split into pieces
+// (make install created PREFIX's first word and a directory named after the
+// second in the source tree), is refused before anything is made or
+// removed.
+func TestInstallRefusesBlanks(t *testing.T) {
+	needTools(t, "make", "install")
+	dir := tempDir(t)
+	for _, target := range []string{"install", "uninstall"} {
+		for _, v := range []string{"PREFIX=" + dir + "/pre fix", "DESTDIR=" + dir + "/de st"} {
+			out, err := makeCommand(target, v).CombinedOutput()
+			if err == nil || !strings.Contains(string(out), "make: PREFIX, DESTDIR and the install directories cannot contain blanks") {
+				t.Errorf("make %s %q: %v, %s; want it refused", target, v, err, out)
+			}
+		}
+	}
+	for _, left := range []string{dir + "/pre", dir + "/de", "../fix", "../st"} {
+		if _, err := os.Lstat(left); err == nil {
+			t.Errorf("%s was made", left)
+		}
 	}
 }
 
