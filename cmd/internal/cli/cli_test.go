@@ -203,6 +203,8 @@ func TestBuildVersion(t *testing.T) {
 	}{
 		{main: "v0.2.0", want: "0.2.0"}, // go install …@v0.2.0
 		{main: "v0.2.1-0.20261129234114-c90703e553b0", want: "0.2.1-0.20261129234114-c90703e553b0"},
+		{main: "v0.0.0-20261130005939-32d62e5b192b", want: "devel-32d62e5b192b"}, // go build in a checkout without tags
+		{main: "v0.0.0-20261130005939-32d62e5b192b+dirty", want: "devel-32d62e5b192b+dirty"},
 		{main: "(devel)", want: "devel"},
 		{main: "", want: "devel"},
 		{main: "(devel)", settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "c90703e553b013c50d056f5f2bafb1f5288fef5d"}}, want: "devel-c90703e553b0"},

@@ -26,6 +26,12 @@ func Version() string {
 // buildVersion is Version for what a Go build recorded.
 func buildVersion(info *debug.BuildInfo) string {
 	if v := info.Main.Version; v != "" && v != "(devel)" {
+		// A build from a checkout with no release tag behind it gets a
+		// pseudo-version of v0.0.0 (v0.0.0-20261130005939-32d62e5b192b):
+		// no release, only a commit.
+		if rev, ok := strings.CutPrefix(v, "v0.0.0-"); ok && len(rev) > 15 {
+			return "devel-" + rev[15:]
+		}
 		return strings.TrimPrefix(v, "v")
 	}
 	for _, s := range info.Settings {
