@@ -76,6 +76,7 @@ func TestGdaemonizeStartsClean(t *testing.T) {
 		pidfile := filepath.Join(dir, "app.pid")
 		dirty(t, dir, "daemonize", "-p", pidfile, "/bin/sleep", "600")
 		pid := pidfilePID(t, pidfile)
+		asleep(t, pid)
 		blk, _ := testutil.SignalMask(pid, "SigBlk")
 		ign, _ := testutil.SignalMask(pid, "SigIgn")
 		if blk == 0 && ign == 0 && len(fdTargets(t, pid)) <= 3 {
@@ -87,6 +88,7 @@ func TestGdaemonizeStartsClean(t *testing.T) {
 		pidfile := filepath.Join(dir, "app.pid")
 		dirty(t, dir, "gdaemonize", "-p", pidfile, "--", "sleep", "600")
 		pid := pidfilePID(t, pidfile)
+		asleep(t, pid)
 		want := map[int]string{0: os.DevNull, 1: os.DevNull, 2: os.DevNull, 3: pidfile}
 		if fds := fdTargets(t, pid); !mapsEqual(fds, want) {
 			t.Errorf("descriptors %v, want %v", fds, want)

@@ -124,6 +124,14 @@ func startBackground(t *testing.T, cmd *exec.Cmd, report func() string) <-chan s
 	return exited
 }
 
+// asleep waits until pid, a sleep(1) just executed, is asleep: its dynamic
+// loader is done, and the descriptor it opens on the C library for a moment
+// (seen once in /proc/PID/fd on a loaded machine) is closed.
+func asleep(t *testing.T, pid int) {
+	t.Helper()
+	testutil.Watch(t, pid).WaitStat(t, "the daemon asleep", func(st testutil.Stat) bool { return st.State == 'S' })
+}
+
 // fdTargets lists what the open descriptors of pid refer to.
 func fdTargets(t *testing.T, pid int) map[int]string {
 	t.Helper()
