@@ -40,21 +40,35 @@ func SetDefaultAction(sig syscall.Signal) error {
 // signals 32 and 33, which os/signal cannot reach. Caught signals are left
 // alone: a child gets them at their defaults anyway.
 func ResetIgnoredSignals() error {
+	var all []syscall.Signal
 	for sig := syscall.Signal(1); sig <= maxSignal; sig++ {
-		if sig == syscall.SIGKILL || sig == syscall.SIGSTOP {
-			continue
+		if sig != syscall.SIGKILL && sig != syscall.SIGSTOP {
+			all = append(all, sig)
 		}
-		var old kernelSigaction
-		if err := rtSigaction(sig, nil, &old); err != nil {
-			continue // a number the kernel does not know: nothing to reset
-		}
-		if *(*uintptr)(unsafe.Pointer(&old[handlerOffset])) == sigIgn {
+	}
+	return resetIgnored(all)
+}
+
+// resetIgnored sets those of sigs that this process ignores to their
+// default action. A number the kernel does not know is skipped.
+func resetIgnored(sigs []syscall.Signal) error {
+	for _, sig := range sigs {
+		if h, err := handler(sig); err == nil && h == sigIgn {
 			if err := SetDefaultAction(sig); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// handler is the disposition of sig: sigDfl, sigIgn or a handler's address.
+func handler(sig syscall.Signal) (uintptr, error) {
+	var old kernelSigaction
+	if err := rtSigaction(sig, nil, &old); err != nil {
+		return 0, err
+	}
+	return *(*uintptr)(unsafe.Pointer(&old[handlerOffset])), nil
 }
 
 // sigIgn is SIG_IGN, the handler value of an ignored signal.
@@ -108,11 +122,7 @@ func IgnoreUnmanaged() (restore func()) {
 	*(*uintptr)(unsafe.Pointer(&ign[handlerOffset])) = sigIgn
 	var ignored []syscall.Signal
 	for _, sig := range Unmanaged {
-		var old kernelSigaction
-		if rtSigaction(sig, nil, &old) != nil {
-			continue
-		}
-		if h := *(*uintptr)(unsafe.Pointer(&old[handlerOffset])); (h == sigDfl || h == sigIgn) && rtSigaction(sig, &ign, nil) == nil {
+		if h, err := handler(sig); err == nil && (h == sigDfl || h == sigIgn) && rtSigaction(sig, &ign, nil) == nil {
 			ignored = append(ignored, sig)
 		}
 	}
@@ -128,12 +138,7 @@ func IgnoreUnmanaged() (restore func()) {
 // the program started next gets them at their default. Until IgnoreUnmanaged,
 // one of them sent to this process ends it: keep the window to the start.
 func DefaultUnmanaged() {
-	for _, sig := range Unmanaged {
-		var old kernelSigaction
-		if rtSigaction(sig, nil, &old) == nil && *(*uintptr)(unsafe.Pointer(&old[handlerOffset])) == sigIgn {
-			_ = SetDefaultAction(sig)
-		}
-	}
+	_ = resetIgnored(Unmanaged) // cannot fail for these: the kernel knows them
 }
 
 // sigDfl is SIG_DFL, the handler value of a signal at its default action.
