@@ -246,16 +246,14 @@ func Start(cmd *exec.Cmd, name string) (*exec.Cmd, error) {
 	return started, nil
 }
 
-// absent returns ENOENT or ENOTDIR when stat(2) says so of file, looked up
+// absent returns ENOENT or ENOTDIR when runnable says so of file, looked up
 // from dir (the directory the program is started in, when file is
 // relative), and nil otherwise: execve would fail the same way for it.
 func absent(file, dir string) error {
 	if dir != "" && !filepath.IsAbs(file) {
 		file = filepath.Join(dir, file)
 	}
-	var st unix.Stat_t
-	err := unix.Stat(file, &st)
-	if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ENOTDIR) {
+	if err := runnable(file); errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ENOTDIR) {
 		return err
 	}
 	return nil
