@@ -353,3 +353,33 @@ func TestIsSymlinkRefused(t *testing.T) {
 		t.Error("IsSymlinkRefused(ErrNotExist) = true")
 	}
 }
+
+// A target swapped for something else between CreateAtomic and Commit (a
+// FIFO here; /dev/null would be the same) is refused at the rename, and the
+// temporary file goes.
+func TestAtomicFileCommitChecksAgain(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "status")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := CreateAtomic(path, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Commit([]byte("new")); err == nil || err.Error() != path+" is a FIFO, not a regular file: it is not replaced" {
+		t.Errorf("Commit = %v, want the FIFO refused", err)
+	}
+	if fi, err := os.Lstat(path); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v, %v", fi, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("left behind: %v", entries)
+	}
+}
