@@ -326,10 +326,6 @@ func openStdio(cfg *Config, cred *credential, g *guard) (std [3]*os.File, err er
 	if std[0], err = os.OpenFile(os.DevNull, os.O_RDWR, 0); err != nil {
 		return std, err
 	}
-	flag := os.O_WRONLY
-	if cfg.Append {
-		flag |= os.O_APPEND
-	}
 	mode := os.FileMode(0o666 &^ cfg.Umask)
 	for i, name := range []string{cfg.Stdout, cfg.Stderr} {
 		fd := i + 1
@@ -341,12 +337,12 @@ func openStdio(cfg *Config, cred *credential, g *guard) (std [3]*os.File, err er
 			continue
 		}
 		if fd == 2 && cfg.Stdout != "" && sameFile(name, std[1]) {
-			if std[2], err = dupFile(std[1]); err != nil { // one file for both, one offset
+			if std[2], err = fdio.DupFile(int(std[1].Fd()), std[1].Name()); err != nil { // one file for both, one offset
 				return std, err
 			}
 			continue
 		}
-		if std[fd], err = openOutput(name, flag, mode, cred, g); err != nil {
+		if std[fd], err = openOutput(name, !cfg.Append, mode, cred, g); err != nil {
 			return std, fmt.Errorf("open %s: %w", what, err)
 		}
 	}
@@ -355,9 +351,11 @@ func openStdio(cfg *Config, cred *credential, g *guard) (std [3]*os.File, err er
 
 // openOutput opens an output file: never through a symbolic link, never
 // blocking on a FIFO without a reader (ENXIO says so), never the pidfile or
-// the lock file, and truncated (without O_APPEND) only once that is known.
-func openOutput(name string, flag int, mode os.FileMode, cred *credential, g *guard) (f *os.File, err error) {
-	f, created, err := fdio.OpenCreate(name, flag|syscall.O_NONBLOCK|syscall.O_NOCTTY, mode)
+// the lock file, and truncated (if truncate) only once that is known. It is
+// written in append mode either way, so that a logrotate copytruncate
+// leaves no hole where the daemon's offset was.
+func openOutput(name string, truncate bool, mode os.FileMode, cred *credential, g *guard) (f *os.File, err error) {
+	f, created, err := fdio.OpenCreate(name, os.O_WRONLY|os.O_APPEND|syscall.O_NONBLOCK|syscall.O_NOCTTY, mode)
 	if err != nil {
 		return nil, noFollowReason(err)
 	}
@@ -378,7 +376,7 @@ func openOutput(name string, flag int, mode os.FileMode, cred *credential, g *gu
 	if err := fdio.SetBlocking(f); err != nil {
 		return nil, err
 	}
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && flag&os.O_APPEND == 0 {
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && truncate {
 		if err := f.Truncate(0); err != nil {
 			return nil, err
 		}
@@ -398,14 +396,6 @@ func sameFile(path string, f *os.File) bool {
 	return err1 == nil && err2 == nil && os.SameFile(a, b)
 }
 
-func dupFile(f *os.File) (*os.File, error) {
-	fd, err := syscall.Dup(int(f.Fd()))
-	if err != nil {
-		return nil, os.NewSyscallError("dup", err)
-	}
-	syscall.CloseOnExec(fd)
-	return os.NewFile(uintptr(fd), f.Name()), nil
-}
 
 // noFollowReason rewords O_NOFOLLOW's ELOOP, which would read as a loop.
 func noFollowReason(err error) error {

@@ -33,6 +33,16 @@ func Dup(oldfd, newfd int) error {
 	return os.NewSyscallError("dup2", err)
 }
 
+// DupFile duplicates descriptor fd as a new close-on-exec descriptor (the
+// same open file: offset, flags and all) and returns it named name.
+func DupFile(fd int, name string) (*os.File, error) {
+	nfd, err := IgnoringEINTR2(func() (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0) })
+	if err != nil {
+		return nil, os.NewSyscallError("dup", err)
+	}
+	return os.NewFile(uintptr(nfd), name), nil
+}
+
 // ReopenNull makes fd refer to the null device, opened with flag (one of
 // os.O_RDONLY, os.O_WRONLY or os.O_RDWR). coreutils nohup opens it write-only
 // for standard input, so that any read fails instead of reading end of file.

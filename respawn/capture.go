@@ -24,17 +24,28 @@ import (
 )
 
 // A capture is one run's standard output and error, each through its own
-// pipe into the log file, so that the two never interleave mid-line.
+// pipe into its log file (the same one, unless standard error has its
+// own), so that the two never interleave mid-line. A stream without a log
+// is not captured: the command inherits this process's.
 type capture struct {
-	stdout, stderr *os.File // the write ends, for the command
+	stdout, stderr *os.File // the write ends, for the command; nil: not captured
 	readers        []*lineReader
+	gate           chan struct{} // closed when the readers may start
 	done           sync.WaitGroup
 }
 
-// newCapture makes the pipes and starts copying from them into log.
-func newCapture(log *logFile) (*capture, error) {
-	c := &capture{}
-	for _, w := range []**os.File{&c.stdout, &c.stderr} {
+// newCapture makes the pipes for the streams that have a log, and starts
+// the copying from them, which waits until open is called: what the run
+// writes comes after what is logged of its start.
+func newCapture(stdoutLog, stderrLog *logFile) (*capture, error) {
+	c := &capture{gate: make(chan struct{})}
+	for _, s := range []struct {
+		w   **os.File
+		log *logFile
+	}{{&c.stdout, stdoutLog}, {&c.stderr, stderrLog}} {
+		if s.log == nil {
+			continue
+		}
 		r, pw, err := os.Pipe()
 		if err != nil {
 			c.closeWriters()
@@ -43,17 +54,25 @@ func newCapture(log *logFile) (*capture, error) {
 			}
 			return nil, err
 		}
-		*w = pw
+		*s.w = pw
 		lr := newLineReader(r)
 		c.readers = append(c.readers, lr)
 		c.done.Add(1)
 		go func() {
 			defer c.done.Done()
-			lr.copyTo(log)
+			<-c.gate
+			lr.copyTo(s.log)
 			r.Close()
 		}()
 	}
 	return c, nil
+}
+
+// open lets the copying begin. A nil capture has nothing to open.
+func (c *capture) open() {
+	if c != nil {
+		close(c.gate)
+	}
 }
 
 // closeWriters closes this process's copies of the write ends, once the

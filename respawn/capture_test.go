@@ -18,10 +18,11 @@ func TestCaptureSettleWithPipesStillOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := newCapture(l)
+	c, err := newCapture(l, l)
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.open()
 	// This process plays the command and the orphan: it keeps the write
 	// ends open throughout.
 	for round := 1; round <= 3; round++ {
@@ -68,10 +69,11 @@ func TestCaptureSettleAfterTheEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := newCapture(l)
+	c, err := newCapture(l, l)
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.open()
 	c.closeWriters()
 	c.done.Wait()
 	done := make(chan struct{})

@@ -3,6 +3,7 @@ package respawn
 import (
 	"fmt"
 	"log"
+	"strings"
 	"sync"
 	"time"
 )
@@ -22,6 +23,14 @@ type eventLog struct {
 	second     time.Time // the start of the current second
 	printed    int       // lines printed in it
 	suppressed int       // lines held back since the last printed one
+	sink       *logFile  // gets the lines too, if not nil (Supervisor.LogEvents)
+}
+
+// setSink sends the lines into log too, from now on (nil: no more).
+func (e *eventLog) setSink(log *logFile) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.sink = log
 }
 
 func newEventLog(l *log.Logger) *eventLog {
@@ -31,13 +40,13 @@ func newEventLog(l *log.Logger) *eventLog {
 // printf prints a line, unless too many have been printed this second.
 func (e *eventLog) printf(format string, args ...any) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	now := e.now()
 	if now.Sub(e.second) >= time.Second {
 		e.second, e.printed = now, 0
 	}
 	if e.printed >= eventsPerSecond {
 		e.suppressed++
+		e.mu.Unlock()
 		return
 	}
 	e.print(format, args...)
@@ -46,12 +55,14 @@ func (e *eventLog) printf(format string, args ...any) {
 // always prints a line whatever the rate, with the count of any held back.
 func (e *eventLog) always(format string, args ...any) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	e.print(format, args...)
 }
 
+// print prints a line, with e.mu held, which it unlocks: the line goes to
+// the sink without it, since the sink reports its own failure here.
 func (e *eventLog) print(format string, args ...any) {
-	if e.l == nil {
+	if e.l == nil && e.sink == nil {
+		e.mu.Unlock()
 		return
 	}
 	e.printed++
@@ -60,7 +71,15 @@ func (e *eventLog) print(format string, args ...any) {
 		line = fmt.Sprintf("%s (and %d lines like the last ones, held back)", line, e.suppressed)
 		e.suppressed = 0
 	}
-	e.l.Print(line) // a message that cannot be written is lost: there is nowhere else to say so
+	if e.l != nil {
+		e.l.Print(line) // a message that cannot be written is lost: there is nowhere else to say so
+	}
+	sink := e.sink
+	e.mu.Unlock()
+	if sink != nil {
+		// One line in the log, whatever an error's text holds.
+		sink.writeLines([]byte(e.prefix() + strings.ReplaceAll(line, "\n", " ") + "\n"))
+	}
 }
 
 // prefix is the logger's prefix, which the log file's own lines begin with

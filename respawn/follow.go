@@ -41,10 +41,9 @@ func (sv *supervision) lookForDaemon() {
 	case time.Now().After(sv.followEnd):
 		sv.launcher = nil
 		sv.last = unknownEnd(fmt.Sprintf("left no running daemon in %s within %v (%v)", sv.s.Pidfile, followTimeout, err))
-		sv.ev.printf("%s %v", sv.name, sv.last)
 		v, h := sv.decide(0) // no daemon ran: a failed start, as short as a run can be
 		sv.history = h
-		sv.settle(v, nil) // the launcher's output is its daemon's too, maybe for ever
+		sv.settle(v, nil, fmt.Sprintf("%s %v", sv.name, sv.last)) // the launcher's output is its daemon's too, maybe for ever
 	default:
 		sv.timer = time.NewTimer(followPoll)
 	}

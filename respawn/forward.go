@@ -11,6 +11,10 @@ import (
 // session.Relayed lists reaches here; the rest cannot be caught or passed on
 // (grespawn(1) lists them, with the reasons).
 func (sv *supervision) signal(sig syscall.Signal) {
+	if sig == sv.s.ReopenSignal {
+		sv.reopenLogs(sig)
+		return
+	}
 	switch sig {
 	case syscall.SIGPIPE:
 		// This process's own, from writing a message or the log to a closed
@@ -41,6 +45,9 @@ func (sv *supervision) stop(sig syscall.Signal) {
 		sv.forward(sig)
 		sv.enter(stopping, sv.s.StopTimeout)
 	default: // no run's process: starting, following, settling, backoff
+		if sv.phase == settling {
+			sv.ev.printf("%s", sv.note) // how the last run ended: its verdict will not come
+		}
 		sv.ev.always("stopping on %s", signalName(sig))
 		sv.forward(sig) // to what is left of the last run's group, if anything
 		sv.finish(sv.last.exitStatus(), true)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -15,10 +16,25 @@ import (
 
 // LogConfig says where the command's output goes.
 type LogConfig struct {
+	// Path is the file. "-", /dev/stdout and /dev/fd/1 name this process's
+	// standard output, /dev/stderr and /dev/fd/2 its standard error: written
+	// as streams (see logFile), never opened by name.
 	Path       string
-	MaxSize    int64 // rotate before a write would take the file past it; 0: never
-	Backups    int   // FILE.1 (newest) … FILE.N; 0: the file is just emptied
-	Timestamps bool  // prefix each line with the time it was read
+	MaxSize    int64       // rotate before a write would take the file past it; 0: never
+	Backups    int         // FILE.1 (newest) … FILE.N; 0: the file is just emptied
+	Timestamps *Timestamps // prefix each line with the time it was read; nil: no
+}
+
+// StdStream is the descriptor (1 or 2) that path names as a log: "-" and
+// /dev/stdout are this process's standard output; 0 for any other path.
+func StdStream(path string) int {
+	switch path {
+	case "-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1":
+		return 1
+	case "/dev/stderr", "/dev/fd/2", "/proc/self/fd/2":
+		return 2
+	}
+	return 0
 }
 
 // Defaults as supervisord's stdout_logfile_maxbytes and _backups.
@@ -31,11 +47,25 @@ const (
 // is cut into pieces of this size, each ended with a newline.
 const maxLine = 1 << 20
 
+// renameGrace is how long a log file renamed away (by logrotate's create,
+// say) is still written while no file has its name: the program that
+// renamed it creates the new one (logrotate with O_EXCL, which a file made
+// here first would make it move aside).
+const renameGrace = 100 * time.Millisecond
+
 // A logFile is the command's output file. Writers hand it blocks of whole
 // lines, and it writes each block with as few write(2) calls as rotation
 // allows, so no line is ever split across files or interleaved with
-// another. A regular file is rotated by size; a FIFO or a character device
-// is a stream, written as it is and never rotated.
+// another. A regular file is rotated by size; a FIFO, a character device
+// or this process's standard output or error is a stream, written as it
+// is and never rotated.
+//
+// Before each block, a regular file is checked against its name: if
+// another program renamed or removed it (logrotate's create), the file
+// that has the name now is opened (created, once renameGrace has passed
+// without one); if it was truncated (logrotate's copytruncate), the size
+// counted for rotation starts again from its size. Reopen does the same
+// on demand.
 //
 // When writing fails (a full disk, a directory removed under a rotation, a
 // FIFO whose reader left), it drops lines rather than make the command
@@ -45,21 +75,26 @@ const maxLine = 1 << 20
 // through onError, once for the file's life; the counts are in the file.
 type logFile struct {
 	cfg        LogConfig
+	std        int         // 1 or 2: this process's standard output or error (StdStream); 0: a file by name
 	notePrefix string      // begins the lines the log writes of its own
-	onError    func(error) // told of the first failure
+	onError    func(error) // told of the first failure, without the lock held
 
 	mu      sync.Mutex
 	handed  int64    // lines handed in, written or not
 	f       *os.File // nil while it cannot be opened
-	stream  bool     // a FIFO or a character device: no size, no rotation
+	stream  bool     // a FIFO, a character device or std: no size, no rotation
+	dev     uint64   // a regular file's, to tell whether its name is still its own
+	ino     uint64
+	gone    time.Time // when the name was first seen gone, or zero
 	size    int64
-	dropped int   // lines lost since the failure began
-	failure error // the failure going on, if any
-	told    bool  // onError was called
+	buf     []byte // the stamped block, kept for the next
+	dropped int    // lines lost since the failure began
+	failure error  // the failure going on, if any
+	told    bool   // onError was called, or is about to be
 }
 
 func openLog(cfg LogConfig, notePrefix string, onError func(error)) (*logFile, error) {
-	l := &logFile{cfg: cfg, notePrefix: notePrefix, onError: onError}
+	l := &logFile{cfg: cfg, std: StdStream(cfg.Path), notePrefix: notePrefix, onError: onError}
 	if err := l.open(); err != nil {
 		return nil, err
 	}
@@ -69,8 +104,17 @@ func openLog(cfg LogConfig, notePrefix string, onError func(error)) (*logFile, e
 // open opens the file, creating it if need be. It never blocks: a FIFO is
 // opened without blocking (with no reader that is an error, not a hang),
 // and then written as a stream, as is a character device; anything else
-// but a regular file is refused.
+// but a regular file is refused. Standard output or error is duplicated,
+// whatever it is, and written as a stream.
 func (l *logFile) open() error {
+	if l.std != 0 {
+		f, err := fdio.DupFile(l.std, l.cfg.Path)
+		if err != nil {
+			return err
+		}
+		l.f, l.stream = f, true
+		return nil
+	}
 	path := l.cfg.Path
 	f, _, err := fdio.OpenCreate(path, os.O_WRONLY|os.O_APPEND|unix.O_NONBLOCK|unix.O_NOCTTY, 0o644)
 	if errors.Is(err, unix.ENXIO) {
@@ -89,6 +133,7 @@ func (l *logFile) open() error {
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFREG:
 		l.stream, l.size = false, st.Size
+		l.dev, l.ino = uint64(st.Dev), st.Ino
 	case unix.S_IFIFO, unix.S_IFCHR:
 		// Written as any other from now on: only the open had to not block.
 		if err := fdio.SetBlocking(f); err != nil {
@@ -100,21 +145,99 @@ func (l *logFile) open() error {
 		f.Close()
 		return fmt.Errorf("%s is not a regular file, a FIFO or a character device", path)
 	}
-	l.f = f
+	l.f, l.gone = f, time.Time{}
 	return nil
+}
+
+// follow checks, before a block, that the open regular file still has its
+// name, and reopens the name if not; a file truncated behind its back
+// starts its size count again.
+func (l *logFile) follow() error {
+	if l.f == nil || l.stream {
+		return nil
+	}
+	var st unix.Stat_t
+	err := fdio.IgnoringEINTR(func() error { return unix.Stat(l.cfg.Path, &st) })
+	switch {
+	case err == nil && uint64(st.Dev) == l.dev && st.Ino == l.ino:
+		l.size, l.gone = st.Size, time.Time{} // truncated, or written by others too
+		return nil
+	case err == nil:
+		return l.reopen() // another file has the name
+	case errors.Is(err, unix.ENOENT):
+		if l.gone.IsZero() {
+			l.gone = time.Now()
+		}
+		var own unix.Stat_t
+		if unix.Fstat(int(l.f.Fd()), &own) == nil && own.Nlink > 0 && time.Since(l.gone) < renameGrace {
+			return nil // renamed, the new one is on its way: the old still holds what is written
+		}
+		return l.reopen()
+	}
+	return nil // the name cannot be looked at now (a directory's permissions): keep the file
+}
+
+// reopen closes the file and opens its name again.
+func (l *logFile) reopen() error {
+	if l.f != nil {
+		err := l.f.Close()
+		l.f = nil
+		if err != nil {
+			return err
+		}
+	}
+	return l.open()
+}
+
+// reopenNow closes and opens the log again by its name, at once (a log
+// rotation's signal); a stream is left as it is. A failure to open it is
+// counted as any other, and tried again with the next block.
+func (l *logFile) reopenNow() {
+	l.mu.Lock()
+	var report error
+	if l.std == 0 {
+		if err := l.reopen(); err != nil {
+			report = l.fail(err, nil)
+		}
+	}
+	l.mu.Unlock()
+	l.report(report)
+}
+
+// report tells onError of err, if not nil.
+func (l *logFile) report(err error) {
+	if err != nil && l.onError != nil {
+		l.onError(err)
+	}
 }
 
 // writeLines writes lines, a block of whole lines each ending in '\n'.
 func (l *logFile) writeLines(lines []byte) {
-	if l.cfg.Timestamps {
-		lines = stamp(lines, time.Now())
-	}
+	now := time.Now() // the time the block was read, give or take the lock
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.handed += int64(bytes.Count(lines, []byte("\n")))
+	report := l.writeLocked(lines, now)
+	l.mu.Unlock()
+	l.report(report)
+}
+
+// writeLocked is writeLines with the lock held; it returns the failure to
+// report, if this is the first.
+func (l *logFile) writeLocked(lines []byte, now time.Time) error {
+	n := int64(bytes.Count(lines, []byte("\n")))
+	l.handed += n
+	if ts := l.cfg.Timestamps; ts != nil {
+		l.buf = stamp(l.buf[:0], lines, ts, now)
+		lines = l.buf
+		if cap(l.buf) > 4<<20 {
+			l.buf = nil // a burst of long lines: not kept for the next
+		}
+	}
+	if err := l.follow(); err != nil {
+		return l.fail(err, lines)
+	}
 	if l.failure != nil && l.recover() != nil {
-		l.dropped += bytes.Count(lines, []byte("\n"))
-		return
+		l.dropped += int(n)
+		return nil
 	}
 	for len(lines) > 0 {
 		n := len(lines)
@@ -124,8 +247,7 @@ func (l *logFile) writeLines(lines []byte) {
 			if n == 0 {
 				if l.size > 0 {
 					if err := l.rotate(); err != nil {
-						l.fail(err, lines)
-						return
+						return l.fail(err, lines)
 					}
 					continue
 				}
@@ -133,17 +255,16 @@ func (l *logFile) writeLines(lines []byte) {
 			}
 		}
 		if err := l.write(lines[:n]); err != nil {
-			l.fail(err, lines)
-			return
+			return l.fail(err, lines)
 		}
 		lines = lines[n:]
 		if len(lines) > 0 {
 			if err := l.rotate(); err != nil {
-				l.fail(err, lines)
-				return
+				return l.fail(err, lines)
 			}
 		}
 	}
+	return nil
 }
 
 // write writes b whole or not at all: a partial write to a regular file
@@ -161,11 +282,13 @@ func (l *logFile) write(b []byte) error {
 	return nil
 }
 
-// fail records that lines could not be written. A stream is closed, to be
-// opened anew: a FIFO's next reader is another open.
-func (l *logFile) fail(err error, lines []byte) {
-	if !l.told && l.onError != nil {
-		l.onError(err)
+// fail records that lines could not be written, and returns err if it is
+// the first failure, to be reported. A stream is closed, to be opened anew:
+// a FIFO's next reader is another open.
+func (l *logFile) fail(err error, lines []byte) error {
+	var report error
+	if !l.told {
+		report = err
 	}
 	l.told = true
 	if l.failure == nil {
@@ -176,6 +299,7 @@ func (l *logFile) fail(err error, lines []byte) {
 		l.f.Close()
 		l.f = nil
 	}
+	return report
 }
 
 // recover tries to end a failure: it opens the file if it is closed, and
@@ -187,6 +311,9 @@ func (l *logFile) recover() error {
 		}
 	}
 	line := fmt.Sprintf("%s%d lines lost: %v\n", l.notePrefix, l.dropped, l.failure)
+	if ts := l.cfg.Timestamps; ts != nil {
+		line = string(stamp(nil, []byte(line), ts, time.Now()))
+	}
 	if err := l.write([]byte(line)); err != nil {
 		if l.stream {
 			l.f.Close()
@@ -257,15 +384,23 @@ func (l *logFile) close() error {
 	return l.f.Close()
 }
 
-// stamp prefixes every line of lines with t, in UTC RFC 3339 with
-// milliseconds.
-func stamp(lines []byte, t time.Time) []byte {
-	prefix := t.UTC().AppendFormat(nil, "2006-01-02T15:04:05.000Z07:00 ")
-	out := make([]byte, 0, len(lines)+len(prefix)*bytes.Count(lines, []byte("\n")))
-	for len(lines) > 0 {
-		i := bytes.IndexByte(lines, '\n') + 1
-		out = append(append(out, prefix...), lines[:i]...)
-		lines = lines[i:]
+// stamp appends to dst every line of lines, prefixed with t as ts has it
+// and a space.
+func stamp(dst, lines []byte, ts *Timestamps, t time.Time) []byte {
+	start := len(dst)
+	dst = append(ts.appendTime(dst, t), ' ')
+	end := len(dst)
+	dst = slices.Grow(dst, len(lines)+(end-start)*bytes.Count(lines, []byte("\n")))
+	for i := 0; len(lines) > 0; i++ {
+		if i > 0 {
+			dst = append(dst, dst[start:end]...)
+		}
+		n := bytes.IndexByte(lines, '\n') + 1
+		if n == 0 {
+			n = len(lines) // not a whole line: never the case, but never a loop
+		}
+		dst = append(dst, lines[:n]...)
+		lines = lines[n:]
 	}
-	return out
+	return dst
 }

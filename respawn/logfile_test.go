@@ -75,7 +75,7 @@ func TestLogLineLongerThanMaxSize(t *testing.T) {
 
 func TestLogTimestamps(t *testing.T) {
 	when := time.Date(2026, 11, 21, 12, 0, 1, 234e6, time.UTC)
-	if got := string(stamp([]byte("a\nb\n"), when)); got != "2026-11-21T12:00:01.234Z a\n2026-11-21T12:00:01.234Z b\n" {
+	if got := string(stamp(nil, []byte("a\nb\n"), &Timestamps{}, when)); got != "2026-11-21T12:00:01.234Z a\n2026-11-21T12:00:01.234Z b\n" {
 		t.Errorf("stamp = %q", got)
 	}
 }

@@ -36,12 +36,17 @@ func (sv *supervision) start() error {
 		SysProcAttr: procAttr(s.Pdeathsig),
 	}
 	var output *capture
-	if sv.log != nil {
+	if sv.out != nil || sv.err != nil {
 		var err error
-		if output, err = newCapture(sv.log); err != nil {
+		if output, err = newCapture(sv.out, sv.err); err != nil {
 			return fmt.Errorf("capture the output: %w", err)
 		}
-		cmd.Stdout, cmd.Stderr = output.stdout, output.stderr
+		if output.stdout != nil {
+			cmd.Stdout = output.stdout
+		}
+		if output.stderr != nil {
+			cmd.Stderr = output.stderr
+		}
 	}
 	sv.runs++
 	bootStart := process.SinceBoot(time.Now())
@@ -59,14 +64,15 @@ func (sv *supervision) start() error {
 	var ee *execvp.Error
 	if errors.As(err, &ee) && sv.runs > 1 {
 		// It ran before: a failed run, as short as a run can be.
-		sv.ev.printf("cannot run %s: %s", sv.name, execvp.Strerror(ee.Err))
+		output.open()
 		sv.last = notRunEnd(ee)
 		v, h := sv.decide(0)
 		sv.history = h
-		sv.settle(v, output)
+		sv.settle(v, output, fmt.Sprintf("cannot run %s: %s", sv.name, execvp.Strerror(ee.Err)))
 		return nil
 	}
 	if err != nil {
+		output.open() // to its end, at once: the command has none of the pipes
 		return err
 	}
 	pid := proc.Process.Pid
@@ -76,6 +82,7 @@ func (sv *supervision) start() error {
 		sv.captures = append(sv.captures, output)
 	}
 	sv.ev.printf("started %s (pid %d, %s)", sv.name, pid, sv.runName(sv.runs))
+	output.open() // after the line above, which the log has before the run's
 	sv.enter(running, -1)
 	return nil
 }
@@ -98,31 +105,34 @@ func (sv *supervision) reap() {
 	}
 }
 
-// runEnded handles the end of the run's process.
+// runEnded handles the end of the run's process. How it ended is said once
+// its output has settled, so that a log with the supervision's lines in it
+// has them after the run's.
 func (sv *supervision) runEnded(end runEnd) {
 	r := sv.run
 	sv.run = nil
 	uptime := time.Since(r.started).Round(time.Millisecond)
-	sv.ev.printf("%s (pid %d) %v after %v", sv.name, r.pid, end, uptime)
+	note := fmt.Sprintf("%s (pid %d) %v after %v", sv.name, r.pid, end, uptime)
 	sv.lastGroup = r.group
 	switch sv.phase {
 	case running:
 		if r.launcher && end.kind == exited && end.code == 0 {
 			// It daemonized, as it should: the daemon is the run to supervise.
+			sv.ev.printf("%s", note)
 			sv.startFollowing(r)
 			return
 		}
 		sv.last = end
 		v, h := sv.decide(uptime)
 		sv.history = h
-		sv.settle(v, r.output)
+		sv.settle(v, r.output, note)
 	case restarting:
 		sv.last = end
 		sv.history.streak = 0
-		sv.settle(verdict{again: true}, r.output)
+		sv.settle(verdict{again: true}, r.output, note)
 	case stopping:
 		sv.last = end
-		sv.finish(end.exitStatus(), true)
+		sv.settle(verdict{why: stopped, success: true}, r.output, note)
 	}
 }
 
@@ -131,14 +141,15 @@ func (sv *supervision) decide(uptime time.Duration) (verdict, history) {
 	return decide(sv.s.Policy, sv.s.Backoff, sv.history, sv.last, uptime, sv.runs, time.Now(), randomJitter())
 }
 
-// settle waits for the ended run's last output to reach the log before v
-// is carried out, so that its lines come before the next run's.
-func (sv *supervision) settle(v verdict, output *capture) {
-	sv.next = v
+// settle waits for the ended run's last output to reach the log before
+// note, the line that says how it ended, is printed and v is carried out,
+// so that its lines come before the note and the next run's.
+func (sv *supervision) settle(v verdict, output *capture, note string) {
+	sv.next, sv.note = v, note
 	sv.enter(settling, -1)
 	if output == nil {
 		sv.settled = ready
 		return
 	}
-	sv.settled = output.settleAsync(settleIdle, sv.log.handedIn)
+	sv.settled = output.settleAsync(settleIdle, sv.progress)
 }

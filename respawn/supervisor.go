@@ -1,6 +1,7 @@
 package respawn
 
 import (
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -41,9 +42,24 @@ type Supervisor struct {
 	// StatusFile, if set, is kept up to date with the supervised state.
 	StatusFile string
 
-	// Log, if not nil, captures the command's standard output and error
-	// into a file; otherwise the command inherits this process's.
+	// Log, if not nil, captures the command's standard output, and its
+	// standard error too unless StderrLog is set; a stream without a log is
+	// this process's, inherited.
 	Log *LogConfig
+
+	// StderrLog, if not nil, captures the command's standard error into a
+	// log of its own.
+	StderrLog *LogConfig
+
+	// LogEvents writes the supervision's one-line messages into the log
+	// too (Log, or StderrLog without it), in order with the command's lines.
+	LogEvents bool
+
+	// ReopenSignal, if not 0, is the signal that reopens the logs by their
+	// names (after a rotation by another program) instead of being passed
+	// on. It must be one that Run can catch and that means nothing else
+	// to it (CheckReopenSignal).
+	ReopenSignal syscall.Signal
 
 	// Watch lists files and directories whose changes restart the command,
 	// once no change has come for WatchDebounce.
@@ -107,7 +123,8 @@ type supervision struct {
 	s     *Supervisor
 	name  string // the command's base name, for messages
 	ev    *eventLog
-	log   *logFile
+	out   *logFile // the log of the command's standard output, if any
+	err   *logFile // the log of its standard error: out itself, by default
 	watch *watcher
 
 	phase phase
@@ -120,6 +137,7 @@ type supervision struct {
 	lastGroup int     // the last run's process group, which may outlive it (0: none to signal)
 	history   history // for the restart decision
 	next      verdict // settling: what comes once the output has settled
+	note      string  // settling: the line that says how the run ended, printed then
 	settled   <-chan struct{}
 	captures  []*capture // output captures still copying: the runs' that left writers behind
 
@@ -142,6 +160,14 @@ func (s *Supervisor) Run() (int, error) {
 	if err := checkPdeathsig(s.Pdeathsig); err != nil {
 		return 0, err
 	}
+	if s.ReopenSignal != 0 {
+		if err := CheckReopenSignal(s.ReopenSignal); err != nil {
+			return 0, err
+		}
+		if s.Log == nil && s.StderrLog == nil {
+			return 0, errors.New("a signal to reopen the logs needs a log")
+		}
+	}
 	if _, err := execvp.LookPath(s.Argv[0], os.Environ()); err != nil {
 		return 0, err
 	}
@@ -155,16 +181,10 @@ func (s *Supervisor) Run() (int, error) {
 	sv := &supervision{s: s, name: filepath.Base(s.Argv[0]), ev: newEventLog(s.Logger),
 		followed: make(chan int, 1), unmanaged: session.DefaultUnmanaged} // even if they were ignored when grespawn started
 	defer func() { sv.unmanaged() }()
-	if s.Log != nil {
-		var err error
-		sv.log, err = openLog(*s.Log, sv.ev.prefix(), func(err error) {
-			sv.ev.always("cannot write the log, dropping lines until it can (counted in the log): %v", err)
-		})
-		if err != nil {
-			return 0, fmt.Errorf("open the log: %w", err)
-		}
-		defer sv.log.close()
+	if err := sv.openLogs(); err != nil {
+		return 0, err
 	}
+	defer sv.closeLogs()
 	if err := becomeSubreaper(); err != nil {
 		sv.ev.always("%v: orphans of the command go to init", err)
 	}
@@ -263,8 +283,10 @@ func (sv *supervision) timeout() {
 	}
 }
 
-// apply carries out a verdict on the run that ended.
+// apply carries out a verdict on the run that ended, once its output has
+// settled.
 func (sv *supervision) apply(v verdict) {
+	sv.ev.printf("%s", sv.note)
 	switch {
 	case !v.again:
 		sv.ended(v)
@@ -288,6 +310,8 @@ func (sv *supervision) ended(v verdict) {
 		sv.ev.always("giving up: ran %s %s, the most allowed; last %s %v", sv.name, times(sv.runs), sv.name, sv.last)
 	case maxFailures:
 		sv.ev.always("giving up: %d runs shorter than %v within %v, the most allowed; last %s %v", v.short, b.MinUptime, p.Window, sv.name, sv.last)
+	case stopped:
+		// Said when the stop was asked.
 	}
 	sv.finish(sv.last.exitStatus(), v.success)
 }
@@ -318,8 +342,10 @@ func (sv *supervision) runName(n int) string {
 // ignores.
 func (sv *supervision) ownFiles() []string {
 	var own []string
-	if sv.s.Log != nil {
-		own = append(own, sv.s.Log.Path)
+	for _, c := range []*LogConfig{sv.s.Log, sv.s.StderrLog} {
+		if c != nil && StdStream(c.Path) == 0 {
+			own = append(own, c.Path)
+		}
 	}
 	if sv.s.StatusFile != "" {
 		own = append(own, sv.s.StatusFile)
@@ -354,7 +380,7 @@ func (sv *supervision) cleanUp() {
 		<-drained
 		return
 	}
-	if !waitWhileProgress(settleIdle, sv.log.handedIn, drained, nil) {
+	if !waitWhileProgress(settleIdle, sv.progress, drained, nil) {
 		sv.ev.always("output still open after the command's end: the log is closed without it")
 	}
 }

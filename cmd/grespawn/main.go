@@ -29,11 +29,13 @@ func program() cli.Program {
 	logMax := cli.Size(respawn.DefaultLogMaxSize)
 	successCodes := cli.ExitCodes{Codes: []int{0}}
 	var pdeathsig cli.Signal
-	var logPath string
+	var logPath, stderrLogPath, stampLayout string
+	var reopenSignal cli.Signal
+	var localTime bool
+	zone := cli.NewChoice(&localTime, "zone", []string{"utc", "local"}, []bool{false, true})
 	maxRuns, maxFailures, logBackups := cli.Count(0), cli.Count(0), cli.Count(respawn.DefaultLogBackups)
 	restart := cli.NewChoice(&sup.Policy.Restart, "when", []string{"always", "on-failure", "never"},
 		[]respawn.When{respawn.Always, respawn.OnFailure, respawn.Never})
-	var logTimestamps bool
 	var fs *pflag.FlagSet
 	return cli.Program{
 		Name:     "grespawn",
@@ -55,10 +57,15 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			f.BoolVar(&sup.SignalGroup, "signal-group", false, "forward signals to COMMAND's whole process group")
 			f.Var((*cli.NonEmpty)(&sup.Pidfile), "pidfile", "COMMAND daemonizes: supervise the process named in `FILE`")
 			f.Var((*cli.NonEmpty)(&sup.StatusFile), "status-file", "keep `FILE` up to date with pid, runs, last status, start time, backoff")
-			f.VarP((*cli.NonEmpty)(&logPath), "log", "l", "append COMMAND's standard output and error to `FILE`")
+			f.VarP((*cli.NonEmpty)(&logPath), "log", "l", "append COMMAND's standard output and error to `FILE` (-: to standard output)")
+			f.Var((*cli.NonEmpty)(&stderrLogPath), "stderr-log", "append COMMAND's standard error to `FILE` instead")
 			f.Var(&logMax, "log-max-size", "rotate the log before it grows past `SIZE` (0: never)")
 			f.Var(&logBackups, "log-backups", "keep `N` rotated logs, FILE.1 … FILE.N")
-			f.BoolVar(&logTimestamps, "log-timestamps", false, "prefix every log line with the time it was read")
+			f.Var(zone, "log-timestamps", "prefix every log line with the time it was read, in `ZONE` utc (the default) or local")
+			f.Lookup("log-timestamps").NoOptDefVal = "utc"
+			f.Var((*cli.NonEmpty)(&stampLayout), "log-timestamp-format", "write the time as strftime `LAYOUT` says, such as '%b %d %H:%M:%.S'")
+			f.BoolVar(&sup.LogEvents, "log-events", false, "write grespawn's own messages into the log too")
+			f.Var(&reopenSignal, "log-reopen-signal", "reopen the log on `SIG` (not passed on), as after logrotate")
 			f.StringArrayVar(&sup.Watch, "watch", nil, "restart COMMAND when files under `PATH` change (repeatable)")
 			f.Var(&debounce, "watch-debounce", "restart once no change has come for `D`")
 			f.Var(&pdeathsig, "pdeathsig", "send COMMAND `SIG` if grespawn dies (Linux)")
@@ -75,8 +82,26 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			sup.StopTimeout = time.Duration(stopTimeout)
 			sup.WatchDebounce = time.Duration(debounce)
 			sup.Pdeathsig = syscall.Signal(pdeathsig)
-			if logPath != "" {
-				sup.Log = &respawn.LogConfig{Path: logPath, MaxSize: int64(logMax), Backups: int(logBackups), Timestamps: logTimestamps}
+			var stamps *respawn.Timestamps
+			if fs.Changed("log-timestamps") || fs.Changed("log-timestamp-format") {
+				var err error
+				if stamps, err = respawn.NewTimestamps(stampLayout, localTime); err != nil {
+					return cli.Usagef("invalid argument '%s' for '--log-timestamp-format': %v", stampLayout, err)
+				}
+			}
+			for _, l := range []struct {
+				path string
+				cfg  **respawn.LogConfig
+			}{{logPath, &sup.Log}, {stderrLogPath, &sup.StderrLog}} {
+				if l.path != "" {
+					*l.cfg = &respawn.LogConfig{Path: l.path, MaxSize: int64(logMax), Backups: int(logBackups), Timestamps: stamps}
+				}
+			}
+			if fs.Changed("log-reopen-signal") {
+				if err := respawn.CheckReopenSignal(syscall.Signal(reopenSignal)); err != nil {
+					return cli.Usagef("invalid argument '%s' for '--log-reopen-signal': %v", reopenSignal.String(), err)
+				}
+				sup.ReopenSignal = syscall.Signal(reopenSignal)
 			}
 			status, err := sup.Run()
 			if err != nil {
@@ -94,11 +119,25 @@ func checkOptions(fs *pflag.FlagSet, window time.Duration, watch []string) error
 			return cli.Usagef("invalid argument '' for '--watch': cannot be empty")
 		}
 	}
-	for _, name := range []string{"log-max-size", "log-backups", "log-timestamps"} {
-		if fs.Changed(name) && !fs.Changed("log") {
-			return cli.Usagef("--%s goes with --log", name)
+	logs := 0
+	files := false // a log by name: rotated, reopened
+	for _, name := range []string{"log", "stderr-log"} {
+		if fs.Changed(name) {
+			logs++
+			files = files || respawn.StdStream(fs.Lookup(name).Value.String()) == 0
 		}
 	}
+	for _, name := range []string{"log-max-size", "log-backups", "log-timestamps", "log-timestamp-format", "log-events", "log-reopen-signal"} {
+		if fs.Changed(name) && logs == 0 {
+			return cli.Usagef("--%s goes with --log or --stderr-log", name)
+		}
+	}
+	for _, name := range []string{"log-max-size", "log-backups", "log-reopen-signal"} {
+		if fs.Changed(name) && !files {
+			return cli.Usagef("--%s has no meaning for a log on standard output or error: it is never rotated or reopened", name)
+		}
+	}
+
 	if fs.Changed("window") && !fs.Changed("max-failures") {
 		return cli.Usagef("--window goes with --max-failures")
 	}

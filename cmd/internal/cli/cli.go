@@ -177,13 +177,37 @@ func (p Program) print(stdout, stderr io.Writer, text string) int {
 
 func (p Program) helpText(fs *pflag.FlagSet) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Usage: %s %s\n%s\n\nOptions:\n%s", p.Name, p.Synopsis, p.Summary, fs.FlagUsages())
+	fmt.Fprintf(&b, "Usage: %s %s\n%s\n\nOptions:\n%s", p.Name, p.Synopsis, p.Summary, gnuOptional(fs, fs.FlagUsages()))
 	if p.Details != "" {
 		fmt.Fprintf(&b, "\n%s\n", strings.TrimRight(p.Details, "\n"))
 	}
 	// True once installed (make install, the .deb), not a path in the sources.
 	fmt.Fprintf(&b, "\nFull documentation: man %s\n", p.Name)
 	return b.String()
+}
+
+// gnuOptional rewrites pflag's lines for options whose argument is
+// optional ("--color WHEN[=auto] … (default auto)") as GNU's --help has
+// them ("--color[=WHEN]"), keeping the columns.
+func gnuOptional(fs *pflag.FlagSet, usages string) string {
+	fs.VisitAll(func(f *pflag.Flag) {
+		if hasArg(f) != optionalArgument {
+			return
+		}
+		placeholder, _ := pflag.UnquoteUsage(f)
+		pflagForm := fmt.Sprintf("--%s %s[=%s]", f.Name, placeholder, f.NoOptDefVal)
+		gnuForm := fmt.Sprintf("--%s[=%s]", f.Name, placeholder)
+		gnuForm += strings.Repeat(" ", max(0, len(pflagForm)-len(gnuForm)))
+		lines := strings.Split(usages, "\n")
+		for i, line := range lines {
+			if strings.Contains(line, pflagForm+" ") {
+				line = strings.Replace(line, pflagForm, gnuForm, 1)
+				lines[i] = strings.TrimSuffix(line, fmt.Sprintf(" (default %s)", f.DefValue))
+			}
+		}
+		usages = strings.Join(lines, "\n")
+	})
+	return usages
 }
 
 // unwrapPath drops the *os.PathError around a write error: "write

@@ -27,8 +27,8 @@ const (
 
 // hasArg says how f takes its argument, as pflag's own parsing would: an
 // option without NoOptDefVal needs one, a bool with it takes none, and any
-// other option with it takes one only when it is attached. None of the
-// commands has an option with an optional argument today.
+// other option with it takes one only when it is attached (grespawn's
+// --log-timestamps[=ZONE]).
 func hasArg(f *pflag.Flag) argKind {
 	if f.NoOptDefVal == "" {
 		return requiredArgument
