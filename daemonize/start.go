@@ -396,7 +396,6 @@ func sameFile(path string, f *os.File) bool {
 	return err1 == nil && err2 == nil && os.SameFile(a, b)
 }
 
-
 // noFollowReason rewords O_NOFOLLOW's ELOOP, which would read as a loop.
 func noFollowReason(err error) error {
 	var pe *os.PathError
