@@ -40,6 +40,7 @@ type option struct {
 	kind        valueKind
 	words       []string // wordValue's choices
 	repeatable  bool
+	optional    bool // the value is optional: attached only (--opt=V, -oV), never the next word
 }
 
 // Chooser is implemented by option values that take one of a fixed list of
@@ -54,8 +55,9 @@ func (p Program) options() []option {
 	p.FlagSet().VisitAll(func(f *pflag.Flag) {
 		placeholder, help := pflag.UnquoteUsage(f)
 		o := option{long: f.Name, short: f.Shorthand, help: help, placeholder: placeholder}
+		o.optional = hasArg(f) == optionalArgument
 		switch c, ok := f.Value.(Chooser); {
-		case f.NoOptDefVal != "":
+		case hasArg(f) == noArgument:
 			o.kind, o.placeholder = noValue, ""
 		case ok:
 			o.kind, o.words = wordValue, c.Choices()
@@ -151,7 +153,7 @@ func (p Program) bashCompletion(opts []option) []byte {
 	for _, o := range opts {
 		longs = append(longs, "--"+o.long)
 		word := "--" + o.long
-		if o.kind != noValue {
+		if o.kind != noValue && !o.optional {
 			withValue = append(withValue, "--"+o.long)
 			shortsWithValue = append(shortsWithValue, o.short)
 			word += "="
@@ -222,7 +224,8 @@ func (p Program) bashCompletion(opts []option) []byte {
 
     if [[ ! $ended ]] && { ((i > cword)) || { ((i == cword)) && [[ $split == true ]]; }; }; then
         # The value of the option in prev (split=true: given as --opt=cur;
-        # bash-completion 2.11 sets split to false or true).
+        # bash-completion 2.11 sets split to false or true). An optional
+        # value comes here only so given: never as the next word.
         [[ $prev == --* ]] && %[1]s_long "$prev" && prev=$REPLY
         # A group of short options (-vu) ends with the one taking the value.
         [[ $prev == -[!-]?* ]] && prev=-${prev: -1}
@@ -303,7 +306,11 @@ func (p Program) zshCompletion(opts []option) []byte {
 			exclude = fmt.Sprintf("(-%s --%s)", o.short, o.long)
 		}
 		long, short := "--"+o.long, "-"+o.short
-		if o.kind != noValue {
+		switch {
+		case o.kind != noValue && o.optional: // attached only: --opt=V, -oV
+			long += "=-"
+			short += "-"
+		case o.kind != noValue:
 			long += "="
 			short += "+"
 		}
@@ -328,6 +335,9 @@ func (p Program) zshCompletion(opts []option) []byte {
 				action = " "
 			}
 			value = fmt.Sprintf(":%s:%s", zshQuote(o.placeholder), action)
+			if o.optional {
+				value = ":" + value
+			}
 		}
 		if exclude != "" {
 			exclude = "'" + exclude + "'"
@@ -354,7 +364,10 @@ func (p Program) fishCompletion(opts []option) []byte {
 		if o.short != "" {
 			s = o.short + "/" + o.long
 		}
-		if o.kind != noValue {
+		switch {
+		case o.kind != noValue && o.optional:
+			s = fishQuote(s + "=?") // ? alone is a wildcard
+		case o.kind != noValue:
 			s += "="
 			if o.repeatable {
 				s += "+"
@@ -390,16 +403,21 @@ complete -c %[2]s -x -n '%[1]s >/dev/null' -a '(%[1]s_complete)'
 			line += " -s " + o.short
 		}
 		line += " -l " + o.long
-		switch o.kind {
-		case fileValue:
+		switch {
+		case o.optional && o.kind == wordValue:
+			// Without -r: offered after --opt= only, as the value is given.
+			line += " -f -a " + fishQuote(strings.Join(o.words, " "))
+		case o.optional:
+			// A free value: nothing to offer after --opt=.
+		case o.kind == fileValue:
 			line += " -r -F"
-		case dirValue:
+		case o.kind == dirValue:
 			line += " -x -a '(__fish_complete_directories)'"
-		case userValue:
+		case o.kind == userValue:
 			line += " -x -a '(__fish_complete_users)'"
-		case wordValue:
+		case o.kind == wordValue:
 			line += " -x -a " + fishQuote(strings.Join(o.words, " "))
-		case freeValue:
+		case o.kind == freeValue:
 			line += " -x"
 		}
 		line += " -d " + fishQuote(o.help)

@@ -6,7 +6,7 @@
 function __gdetach_grespawn_command
     set -l tokens (commandline -opc) (commandline -ct)
     set -e tokens[1]
-    argparse -s m/max= restart= success-codes= delay= min-uptime= max-delay= max-failures= window= stop-timeout= signal-group pidfile= status-file= l/log= log-max-size= log-backups= log-timestamps watch=+ watch-debounce= pdeathsig= h/help V/version -- $tokens 2>/dev/null
+    argparse -s m/max= restart= success-codes= delay= min-uptime= max-delay= max-failures= window= stop-timeout= signal-group pidfile= status-file= l/log= stderr-log= log-max-size= log-backups= 'log-timestamps=?' log-timestamp-format= log-events log-reopen-signal= watch=+ watch-debounce= pdeathsig= h/help V/version -- $tokens 2>/dev/null
     or return 1
     set -q argv[1]
     or return 1
@@ -31,10 +31,14 @@ complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l stop-time
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l signal-group -d 'forward signals to COMMAND\'s whole process group'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l pidfile -r -F -d 'COMMAND daemonizes: supervise the process named in FILE'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l status-file -r -F -d 'keep FILE up to date with pid, runs, last status, start time, backoff'
-complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -s l -l log -r -F -d 'append COMMAND\'s standard output and error to FILE'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -s l -l log -r -F -d 'append COMMAND\'s standard output and error to FILE (-: to standard output)'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l stderr-log -r -F -d 'append COMMAND\'s standard error to FILE instead'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l log-max-size -x -d 'rotate the log before it grows past SIZE (0: never)'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l log-backups -x -d 'keep N rotated logs, FILE.1 … FILE.N'
-complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l log-timestamps -d 'prefix every log line with the time it was read'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l log-timestamps -f -a 'utc local' -d 'prefix every log line with the time it was read, in ZONE utc (the default) or local'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l log-timestamp-format -x -d 'write the time as strftime LAYOUT says, such as \'%b %d %H:%M:%.S\''
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l log-events -d 'write grespawn\'s own messages into the log too'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l log-reopen-signal -x -a 'HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS RTMIN RTMAX' -d 'reopen the log on SIG (not passed on), as after logrotate'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l watch -r -F -d 'restart COMMAND when files under PATH change (repeatable)'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l watch-debounce -x -d 'restart once no change has come for D'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l pdeathsig -x -a 'HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS RTMIN RTMAX' -d 'send COMMAND SIG if grespawn dies (Linux)'
