@@ -75,9 +75,10 @@ const renameGrace = 100 * time.Millisecond
 // through onError, once for the file's life; the counts are in the file.
 type logFile struct {
 	cfg        LogConfig
-	std        int         // 1 or 2: this process's standard output or error (StdStream); 0: a file by name
-	notePrefix string      // begins the lines the log writes of its own
-	onError    func(error) // told of the first failure, without the lock held
+	std        int           // 1 or 2: this process's standard output or error (StdStream); 0: a file by name
+	notePrefix string        // begins the lines the log writes of its own
+	onError    func(error)   // told of the first failure, without the lock held
+	grace      time.Duration // renameGrace; tests change it
 
 	mu      sync.Mutex
 	handed  int64    // lines handed in, written or not
@@ -94,7 +95,7 @@ type logFile struct {
 }
 
 func openLog(cfg LogConfig, notePrefix string, onError func(error)) (*logFile, error) {
-	l := &logFile{cfg: cfg, std: StdStream(cfg.Path), notePrefix: notePrefix, onError: onError}
+	l := &logFile{cfg: cfg, std: StdStream(cfg.Path), notePrefix: notePrefix, onError: onError, grace: renameGrace}
 	if err := l.open(); err != nil {
 		return nil, err
 	}
@@ -169,7 +170,7 @@ func (l *logFile) follow() error {
 			l.gone = time.Now()
 		}
 		var own unix.Stat_t
-		if unix.Fstat(int(l.f.Fd()), &own) == nil && own.Nlink > 0 && time.Since(l.gone) < renameGrace {
+		if unix.Fstat(int(l.f.Fd()), &own) == nil && own.Nlink > 0 && time.Since(l.gone) < l.grace {
 			return nil // renamed, the new one is on its way: the old still holds what is written
 		}
 		return l.reopen()

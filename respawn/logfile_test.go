@@ -3,6 +3,7 @@ package respawn
 import (
 	"errors"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -75,7 +76,7 @@ func TestLogLineLongerThanMaxSize(t *testing.T) {
 
 func TestLogTimestamps(t *testing.T) {
 	when := time.Date(2026, 11, 21, 12, 0, 1, 234e6, time.UTC)
-	if got := string(stamp(nil, []byte("a\nb\n"), &Timestamps{}, when)); got != "2026-11-21T12:00:01.234Z a\n2026-11-21T12:00:01.234Z b\n" {
+	if got := string(stamp(nil, []byte("a\nb\n"), &Timestamps{loc: time.UTC}, when)); got != "2026-11-21T12:00:01.234Z a\n2026-11-21T12:00:01.234Z b\n" {
 		t.Errorf("stamp = %q", got)
 	}
 }
@@ -293,4 +294,208 @@ func TestLogResumesAfterRotationFails(t *testing.T) {
 	if lost == 0 {
 		t.Error("no line lost: the failures did not happen")
 	}
+}
+
+// logrotate's create: the log is renamed, a new file made in its place. The
+// lines after it go to the new file, none is lost or doubled, and the
+// renamed file is never written again (issue 15: 32,500 of 32,500 lines
+// went into the rotated file, compressed away).
+func TestLogFollowsRenameAndCreate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	l, err := openLog(LogConfig{Path: path}, "grespawn: ", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.writeLines([]byte("one\n"))
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, nil, 0o600); err != nil { // logrotate's O_EXCL create
+		t.Fatal(err)
+	}
+	l.writeLines([]byte("two\nthree\n"))
+	l.close()
+	if got := readLines(t, path+".1"); got != "one" {
+		t.Errorf("the rotated file has %q, want the line before the rotation", got)
+	}
+	if got := readLines(t, path); got != "two|three" {
+		t.Errorf("the new file has %q, want the lines after the rotation", got)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Errorf("the new file's mode is %v: grespawn made its own, not the rotator's", st.Mode().Perm())
+	}
+}
+
+// The name gone, the old file still linked (renamed): until the grace is
+// over the old file is written, waiting for the rotator's create; after
+// it, or when the old file is deleted, the log makes the file itself.
+func TestLogRenamedAwayWaitsThenCreates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	l, err := openLog(LogConfig{Path: path}, "grespawn: ", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.grace = time.Hour
+	l.writeLines([]byte("one\n"))
+	os.Rename(path, path+".1")
+	l.writeLines([]byte("two\n"))
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the log made %s within the grace (%v): logrotate's O_EXCL create would fail", path, err)
+	}
+	l.grace = 0
+	l.writeLines([]byte("three\n"))
+	l.close()
+	if got := readLines(t, path+".1"); got != "one|two" {
+		t.Errorf("the renamed file has %q", got)
+	}
+	if got := readLines(t, path); got != "three" {
+		t.Errorf("the new file has %q", got)
+	}
+
+	// Deleted: no grace, the lines would go nowhere.
+	l, _ = openLog(LogConfig{Path: path}, "grespawn: ", nil)
+	l.grace = time.Hour
+	os.Remove(path)
+	l.writeLines([]byte("four\n"))
+	l.close()
+	if got := readLines(t, path); got != "four" {
+		t.Errorf("after a removal the file has %q, want the line written after it", got)
+	}
+}
+
+// logrotate's copytruncate: the file is emptied under the open descriptor.
+// The next line goes at its start (append mode: no hole), and the size
+// counted against MaxSize starts again, so no early rotation follows
+// (issue 15: the count was not reset).
+func TestLogTruncatedStartsCountAgain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	l, err := openLog(LogConfig{Path: path, MaxSize: 100, Backups: 3}, "grespawn: ", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.writeLines([]byte(strings.Repeat("x", 79) + "\n"))
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	l.writeLines([]byte(strings.Repeat("y", 49) + "\n"))
+	l.close()
+	if _, err := os.Stat(path + ".1"); err == nil {
+		t.Error("the log rotated: it counted the bytes the truncation took away")
+	}
+	b, _ := os.ReadFile(path)
+	if string(b) != strings.Repeat("y", 49)+"\n" {
+		t.Errorf("the file holds %q, want the line at its start, no hole", b)
+	}
+}
+
+// Reopening on demand (the reopen signal) opens the name at once, without
+// the grace; a name that cannot be opened any more drops and counts the
+// lines until it can, reported once.
+func TestLogReopenNow(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	var reported []error
+	l, err := openLog(LogConfig{Path: path}, "grespawn: ", func(err error) { reported = append(reported, err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.grace = time.Hour
+	l.writeLines([]byte("one\n"))
+	os.Rename(path, path+".1")
+	l.reopenNow()
+	l.writeLines([]byte("two\n"))
+	if got := readLines(t, path); got != "two" {
+		t.Errorf("after reopenNow the file has %q", got)
+	}
+	// A directory takes the name: refused, counted, then back.
+	os.Rename(path, path+".2")
+	if err := os.Mkdir(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l.reopenNow()
+	l.writeLines([]byte("lost 1\n"))
+	l.writeLines([]byte("lost 2\n"))
+	os.Remove(path)
+	l.writeLines([]byte("three\n"))
+	l.close()
+	if len(reported) != 1 {
+		t.Errorf("reported %v, want one failure", reported)
+	}
+	if got := readLines(t, path); !strings.HasPrefix(got, "grespawn: 2 lines lost: ") || !strings.HasSuffix(got, "|three") {
+		t.Errorf("the file has %q, want the note for 2 lines, then the line after", got)
+	}
+}
+
+// A regular file that another name of the same file (a hard link) would be
+// rotated by two logs: sameFile tells.
+func TestLogSameFile(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.log"), filepath.Join(dir, "b.log")
+	la, _ := openLog(LogConfig{Path: a}, "", nil)
+	defer la.close()
+	os.Link(a, b)
+	lb, _ := openLog(LogConfig{Path: b}, "", nil)
+	defer lb.close()
+	if !la.sameFile(lb) {
+		t.Error("two names of one file are not the same file")
+	}
+	lc, _ := openLog(LogConfig{Path: filepath.Join(dir, "c.log")}, "", nil)
+	defer lc.close()
+	if la.sameFile(lc) {
+		t.Error("two files are the same file")
+	}
+}
+
+func TestStdStream(t *testing.T) {
+	for path, want := range map[string]int{"-": 1, "/dev/stdout": 1, "/dev/fd/1": 1, "/dev/stderr": 2, "/dev/fd/2": 2,
+		"/dev/null": 0, "./-": 0, "/dev/fd/3": 0, "stdout": 0} {
+		if got := StdStream(path); got != want {
+			t.Errorf("StdStream(%q) = %d, want %d", path, got, want)
+		}
+	}
+}
+
+// An event line that cannot be written reports the failure through the
+// event log itself: it must not wait on its own lock.
+func TestEventsIntoFailingLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.log")
+	var ev *eventLog
+	var out strings.Builder
+	ev = newEventLog(log.New(&out, "grespawn: ", 0))
+	l, err := openLog(LogConfig{Path: path}, ev.prefix(), func(err error) { ev.always("cannot write the log: %v", err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full: %v", err)
+	}
+	good := l.f
+	l.f = full
+	ev.setSink(l)
+	done := make(chan struct{})
+	go func() {
+		ev.always("started x (pid 1, run 1)")
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Until(testutil.Deadline(t))):
+		t.Fatal("an event into a failing log deadlocked")
+	}
+	full.Close()
+	l.f = good
+	ev.always("exited")
+	l.close()
+	if !strings.Contains(out.String(), "cannot write the log: write /dev/full: no space left on device") {
+		t.Errorf("standard error has %q", out.String())
+	}
+	if got := readLines(t, path); !strings.HasPrefix(got, "grespawn: 2 lines lost") || !strings.HasSuffix(got, "|grespawn: exited") {
+		t.Errorf("the log has %q", got)
+	}
+}
+
+func readLines(t *testing.T, path string) string {
+	t.Helper()
+	return strings.Join(testutil.Lines(testutil.RotatedLog(t, path, 0)), "|")
 }

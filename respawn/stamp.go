@@ -11,7 +11,7 @@ import (
 // Timestamps says how the log's lines are stamped with the time they were
 // read: every line of a batch read at once gets the same time.
 type Timestamps struct {
-	local bool
+	loc   *time.Location
 	items []stampItem // the layout, compiled; nil: RFC 3339 with milliseconds
 }
 
@@ -31,9 +31,9 @@ const rfc3339Milli = "2006-01-02T15:04:05.000Z07:00"
 // %S, %b, %a, %F, %T, %z, %Z, %s …), GNU date's %N (nanoseconds, %3N
 // milliseconds, %6N microseconds) and %:z (+hh:mm), and ts's %.S, %.s and
 // %.T (seconds with microseconds). The empty layout is RFC 3339 with
-// milliseconds. Times are in UTC, or in local time (TZ) if local.
-func NewTimestamps(layout string, local bool) (*Timestamps, error) {
-	ts := &Timestamps{local: local}
+// milliseconds. Times are in loc: time.UTC, or time.Local (TZ).
+func NewTimestamps(layout string, loc *time.Location) (*Timestamps, error) {
+	ts := &Timestamps{loc: loc}
 	if layout == "" {
 		return ts, nil
 	}
@@ -74,11 +74,7 @@ func NewTimestamps(layout string, local bool) (*Timestamps, error) {
 
 // appendTime appends t as the layout has it.
 func (ts *Timestamps) appendTime(b []byte, t time.Time) []byte {
-	if ts.local {
-		t = t.Local()
-	} else {
-		t = t.UTC()
-	}
+	t = t.In(ts.loc)
 	if ts.items == nil {
 		return t.AppendFormat(b, rfc3339Milli)
 	}

@@ -538,7 +538,7 @@ func TestGrespawnCommandLine(t *testing.T) {
 		{args: args("--help=foo"), status: 125, stderrRE: "^grespawn: option '--help' doesn't allow an argument" + try + "$"},
 		{args: args("--signal-g=yes", "true"), status: 125, stderrRE: "^grespawn: option '--signal-group' doesn't allow an argument" + try + "$"},
 		{args: args("--max-", "1s", "true"), status: 125, stderrRE: "^grespawn: option '--max-' is ambiguous; possibilities: '--max-delay' '--max-failures'" + try + "$"},
-		{args: args("--log-=1", "true"), status: 125, stderrRE: "^grespawn: option '--log-=1' is ambiguous; possibilities: '--log-max-size' '--log-backups' '--log-timestamps'" + try + "$"},
+		{args: args("--log-=1", "true"), status: 125, stderrRE: "^grespawn: option '--log-=1' is ambiguous; possibilities: '--log-max-size' '--log-backups' '--log-timestamps' '--log-timestamp-format' '--log-events' '--log-reopen-signal'" + try + "$"},
 		// Issue 13: no strconv's words, no odd value taken silently.
 		{args: args("--max", "many", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'many' for '--max': want a whole number from 0 to 2147483647" + try + "$"},
 		{args: args("--max-failures", "3x", "true"), status: 125, stderrRE: "^grespawn: invalid argument '3x' for '--max-failures': want a whole number from 0 to 2147483647" + try + "$"},
@@ -555,7 +555,7 @@ func TestGrespawnCommandLine(t *testing.T) {
 		{args: args("--restart", "sometimes", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'sometimes' for '--restart': want always, on-failure or never" + try + "$"},
 		{args: args("--success-codes", "zero", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'zero' for '--success-codes': .*" + try + "$"},
 		{args: args("-l", "x.log", "--log-max-size", "1T", "true"), status: 125, stderrRE: "^grespawn: invalid argument '1T' for '--log-max-size': want a size such as 1048576, 512K, 50M or 1G" + try + "$"},
-		{args: args("--log-backups", "3", "true"), status: 125, stderrRE: "^grespawn: --log-backups goes with --log" + try + "$"},
+		{args: args("--log-backups", "3", "true"), status: 125, stderrRE: "^grespawn: --log-backups goes with --log or --stderr-log" + try + "$"},
 		{args: args("--window", "1m", "true"), status: 125, stderrRE: "^grespawn: --window goes with --max-failures" + try + "$"},
 		{args: args("--pdeathsig", "BOGUS", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'BOGUS' for '--pdeathsig': no signal named BOGUS" + try + "$"},
 		{args: args("-l", "/nonexistent/dir/app.log", "true"), status: 125, stderrRE: "^grespawn: open the log: open /nonexistent/dir/app.log: No such file or directory\n$"},

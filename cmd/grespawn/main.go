@@ -31,8 +31,8 @@ func program() cli.Program {
 	var pdeathsig cli.Signal
 	var logPath, stderrLogPath, stampLayout string
 	var reopenSignal cli.Signal
-	var localTime bool
-	zone := cli.NewChoice(&localTime, "zone", []string{"utc", "local"}, []bool{false, true})
+	zoneLoc := time.UTC
+	zone := cli.NewChoice(&zoneLoc, "zone", []string{"utc", "local"}, []*time.Location{time.UTC, time.Local})
 	maxRuns, maxFailures, logBackups := cli.Count(0), cli.Count(0), cli.Count(respawn.DefaultLogBackups)
 	restart := cli.NewChoice(&sup.Policy.Restart, "when", []string{"always", "on-failure", "never"},
 		[]respawn.When{respawn.Always, respawn.OnFailure, respawn.Never})
@@ -85,7 +85,7 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			var stamps *respawn.Timestamps
 			if fs.Changed("log-timestamps") || fs.Changed("log-timestamp-format") {
 				var err error
-				if stamps, err = respawn.NewTimestamps(stampLayout, localTime); err != nil {
+				if stamps, err = respawn.NewTimestamps(stampLayout, zoneLoc); err != nil {
 					return cli.Usagef("invalid argument '%s' for '--log-timestamp-format': %v", stampLayout, err)
 				}
 			}
