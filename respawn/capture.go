@@ -55,6 +55,7 @@ func newCapture(stdoutLog, stderrLog *logFile) (*capture, error) {
 			return nil, err
 		}
 		*s.w = pw
+		growPipe(r)
 		lr := newLineReader(r)
 		c.readers = append(c.readers, lr)
 		c.done.Add(1)
@@ -188,30 +189,32 @@ func (lr *lineReader) takeRequest() bool {
 // at the end and when a settle empties the pipe.
 func (lr *lineReader) copyTo(log *logFile) {
 	defer close(lr.ended)
-	var lines lineBuffer
+	lines := lineBuffer{out: newHandoff(log)}
+	defer lines.out.close()
 	for {
 		n, err := lr.r.Read(lines.free())
-		lines.add(log, n)
+		lines.add(n)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			// Cleared first: the raw reads of a settle check it too.
 			_ = lr.r.SetReadDeadline(time.Time{}) // as above
 			if lr.takeRequest() {
-				lr.settle(log, &lines)
+				lr.settle(&lines)
 			}
 			continue
 		}
 		if err != nil {
-			lines.flush(log)
+			lines.flush()
 			return
 		}
 	}
 }
 
 // settle reads what the pipe holds, and no more (a process left behind may
-// go on writing into it), then ends a partial last line and reports.
-func (lr *lineReader) settle(log *logFile, lines *lineBuffer) {
+// go on writing into it), then ends a partial last line, waits until it is
+// all in the log, and reports.
+func (lr *lineReader) settle(lines *lineBuffer) {
 	if rc, err := lr.r.SyscallConn(); err == nil {
-		held := 1 << 20 // if the pipe cannot tell: enough for what a pipe holds
+		held := pipeSize // if the pipe cannot tell: enough for what a pipe holds
 		_ = rc.Control(func(fd uintptr) {
 			if n, ok := pipeHolds(int(fd)); ok {
 				held = n
@@ -228,43 +231,70 @@ func (lr *lineReader) settle(log *logFile, lines *lineBuffer) {
 			if err != nil || rerr != nil || n <= 0 {
 				break // EAGAIN: empty; 0: the end, which the next read sees too
 			}
-			lines.add(log, n)
+			lines.add(n)
 			held -= n
 		}
 	}
-	lines.flush(log)
+	lines.flush()
+	lines.out.sync()
 	select {
 	case lr.settled <- struct{}{}:
 	default: // one not collected yet says the same
 	}
 }
 
+// pipeSize is what a capture's pipe is grown to, where it can be (Linux):
+// room for the command to write on while the log is being written, on
+// another CPU (the default 64 KiB makes the two take turns). The kernel's
+// limit for users (fs.pipe-max-size) is 1 MiB by default.
+const pipeSize = 1 << 20
+
+// Reads start at minRead bytes and grow to maxRead while they come full: an
+// idle stream keeps a small buffer, a busy one reads a quarter of its pipe
+// at once.
+const (
+	minRead = 16 << 10
+	maxRead = pipeSize / 4
+)
+
 // A lineBuffer holds what was read and not yet handed to the log: at most
 // the start of a line, maxLine bytes long at most.
-type lineBuffer struct{ buf []byte }
+type lineBuffer struct {
+	buf  []byte
+	size int // the next buffer's
+	out  *handoff
+}
 
 // free is the room for the next read.
 func (l *lineBuffer) free() []byte {
 	if l.buf == nil {
-		l.buf = make([]byte, 0, 64<<10)
+		l.size = minRead
+		l.buf = l.out.buffer(l.size)
 	}
 	return l.buf[len(l.buf):cap(l.buf)]
 }
 
-// add takes n more bytes, read into free(), and hands log the whole lines;
+// add takes n more bytes, read into free(), and hands the whole lines on;
 // a line longer than maxLine goes in pieces of maxLine bytes, each ended
 // with a newline.
-func (l *lineBuffer) add(log *logFile, n int) {
+func (l *lineBuffer) add(n int) {
 	if n <= 0 {
 		return
 	}
+	full := len(l.buf)+n == cap(l.buf)
 	l.buf = l.buf[:len(l.buf)+n]
+	if full {
+		l.out.busy()
+		l.size = min(2*l.size, maxRead)
+	}
 	if i := bytes.LastIndexByte(l.buf, '\n'); i >= 0 {
-		log.writeLines(l.buf[:i+1])
-		l.buf = append(l.buf[:0], l.buf[i+1:]...)
+		next := l.out.buffer(max(l.size, len(l.buf)-i-1))
+		next = append(next, l.buf[i+1:]...)
+		l.out.put(l.buf[:i+1])
+		l.buf = next
 	}
 	for len(l.buf) > maxLine { // no newline in it: the rest of the line is still to come
-		log.writeLines(append(l.buf[:maxLine:maxLine], '\n'))
+		l.out.put(append(l.buf[:maxLine:maxLine], '\n'))
 		l.buf = append(l.buf[:0], l.buf[maxLine:]...)
 	}
 	if len(l.buf) == cap(l.buf) {
@@ -276,10 +306,10 @@ func (l *lineBuffer) add(log *logFile, n int) {
 	}
 }
 
-// flush hands log a partial line, ended with a newline.
-func (l *lineBuffer) flush(log *logFile) {
+// flush hands on a partial line, ended with a newline.
+func (l *lineBuffer) flush() {
 	if len(l.buf) > 0 {
-		log.writeLines(append(l.buf, '\n'))
-		l.buf = l.buf[:0]
+		l.out.put(append(l.buf, '\n'))
+		l.buf = l.out.buffer(l.size)
 	}
 }

@@ -24,13 +24,17 @@ type eventLog struct {
 	printed    int       // lines printed in it
 	suppressed int       // lines held back since the last printed one
 	sink       *logFile  // gets the lines too, if not nil (Supervisor.LogEvents)
+	sinkOnly   bool      // the sink is this process's standard output or error: the lines go there alone
 }
 
-// setSink sends the lines into log too, from now on (nil: no more).
+// setSink sends the lines into log too, from now on (nil: no more); into
+// log alone if it is this process's standard output or error, where they
+// would be twice (a container's log has both).
 func (e *eventLog) setSink(log *logFile) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.sink = log
+	e.sinkOnly = log != nil && log.std != 0
 }
 
 func newEventLog(l *log.Logger) *eventLog {
@@ -71,7 +75,7 @@ func (e *eventLog) print(format string, args ...any) {
 		line = fmt.Sprintf("%s (and %d lines like the last ones, held back)", line, e.suppressed)
 		e.suppressed = 0
 	}
-	if e.l != nil {
+	if e.l != nil && !e.sinkOnly {
 		e.l.Print(line) // a message that cannot be written is lost: there is nowhere else to say so
 	}
 	sink := e.sink

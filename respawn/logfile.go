@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -212,20 +211,11 @@ func (l *logFile) report(err error) {
 	}
 }
 
-// writeLines writes lines, a block of whole lines each ending in '\n'.
+// writeLines writes lines, a block of whole lines each ending in '\n',
+// stamped now if the log has timestamps.
 func (l *logFile) writeLines(lines []byte) {
 	now := time.Now() // the time the block was read, give or take the lock
 	l.mu.Lock()
-	report := l.writeLocked(lines, now)
-	l.mu.Unlock()
-	l.report(report)
-}
-
-// writeLocked is writeLines with the lock held; it returns the failure to
-// report, if this is the first.
-func (l *logFile) writeLocked(lines []byte, now time.Time) error {
-	n := int64(bytes.Count(lines, []byte("\n")))
-	l.handed += n
 	if ts := l.cfg.Timestamps; ts != nil {
 		l.buf = stamp(l.buf[:0], lines, ts, now)
 		lines = l.buf
@@ -233,11 +223,30 @@ func (l *logFile) writeLocked(lines []byte, now time.Time) error {
 			l.buf = nil // a burst of long lines: not kept for the next
 		}
 	}
+	report := l.writeLocked(lines)
+	l.mu.Unlock()
+	l.report(report)
+}
+
+// writeStamped writes lines that the caller stamped already, if the log has
+// timestamps: the stamping need not wait for the lock (handoff.put).
+func (l *logFile) writeStamped(lines []byte) {
+	l.mu.Lock()
+	report := l.writeLocked(lines)
+	l.mu.Unlock()
+	l.report(report)
+}
+
+// writeLocked is writeLines with the lock held, for lines stamped already;
+// it returns the failure to report, if this is the first.
+func (l *logFile) writeLocked(lines []byte) error {
+	n := bytes.Count(lines, []byte("\n"))
+	l.handed += int64(n)
 	if err := l.follow(); err != nil {
 		return l.fail(err, lines)
 	}
 	if l.failure != nil && l.recover() != nil {
-		l.dropped += int(n)
+		l.dropped += n
 		return nil
 	}
 	for len(lines) > 0 {
@@ -386,22 +395,25 @@ func (l *logFile) close() error {
 }
 
 // stamp appends to dst every line of lines, prefixed with t as ts has it
-// and a space.
+// and a space. The log's throughput with timestamps is this loop's: one
+// pass, appending into dst, which the log keeps from block to block.
 func stamp(dst, lines []byte, ts *Timestamps, t time.Time) []byte {
 	start := len(dst)
 	dst = append(ts.appendTime(dst, t), ' ')
 	end := len(dst)
-	dst = slices.Grow(dst, len(lines)+(end-start)*bytes.Count(lines, []byte("\n")))
 	for i := 0; len(lines) > 0; i++ {
 		if i > 0 {
 			dst = append(dst, dst[start:end]...)
 		}
-		n := bytes.IndexByte(lines, '\n') + 1
-		if n == 0 {
-			n = len(lines) // not a whole line: never the case, but never a loop
+		k := bytes.IndexByte(lines, '\n') + 1
+		if k == 0 {
+			k = len(lines) // not a whole line: never the case, but never a loop
 		}
-		dst = append(dst, lines[:n]...)
-		lines = lines[n:]
+		dst = append(dst, lines[:k]...)
+		lines = lines[k:]
+	}
+	if end == len(dst) { // no line
+		return dst[:start]
 	}
 	return dst
 }

@@ -19,7 +19,11 @@ func (sv *supervision) openLogs() error {
 			return nil, nil
 		}
 		l, err := openLog(*cfg, sv.ev.prefix(), func(err error) {
-			sv.ev.always("cannot write the %s, dropping lines until it can (counted in it): %v", what, err)
+			// On standard error alone: not into the events' log, which may
+			// be this one.
+			if s.Logger != nil {
+				s.Logger.Printf("cannot write the %s, dropping lines until it can (counted in it): %v", what, err)
+			}
 		})
 		if err != nil {
 			return nil, fmt.Errorf("open the %s: %w", what, err)
@@ -95,6 +99,8 @@ func CheckReopenSignal(sig syscall.Signal) error {
 		return fmt.Errorf("%s cannot reopen the logs: it stops the supervision", signalName(sig))
 	case syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU:
 		return fmt.Errorf("%s cannot reopen the logs: it suspends the supervision with its command", signalName(sig))
+	case syscall.SIGCONT:
+		return fmt.Errorf("%s cannot reopen the logs: it resumes the supervision with its command (fg, bg)", signalName(sig))
 	case syscall.SIGPIPE:
 		return fmt.Errorf("%s cannot reopen the logs: a write to a closed pipe raises it", signalName(sig))
 	case syscall.SIGCHLD:

@@ -59,3 +59,13 @@ func pipeHolds(fd int) (int, bool) {
 	n, err := unix.IoctlGetInt(fd, unix.TIOCINQ) // Linux's name for FIONREAD
 	return n, err == nil
 }
+
+// growPipe grows the pipe of r to pipeSize if it can: the pages are taken
+// only as the pipe fills.
+func growPipe(r *os.File) {
+	if rc, err := r.SyscallConn(); err == nil {
+		_ = rc.Control(func(fd uintptr) {
+			_, _ = unix.FcntlInt(fd, unix.F_SETPIPE_SZ, pipeSize) // EPERM past the user's pipe quota: the default size serves
+		})
+	}
+}

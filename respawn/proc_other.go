@@ -5,6 +5,7 @@ package respawn
 import (
 	"errors"
 	"fmt"
+	"os"
 	"syscall"
 )
 
@@ -45,3 +46,6 @@ const subreaper = false
 
 // pipeHolds cannot tell here (x/sys has no FIONREAD for these systems).
 func pipeHolds(fd int) (int, bool) { return 0, false }
+
+// growPipe leaves the pipe as it is: only Linux can grow one.
+func growPipe(*os.File) {}

@@ -167,6 +167,11 @@ func (s *Supervisor) Run() (int, error) {
 		if s.Log == nil && s.StderrLog == nil {
 			return 0, errors.New("a signal to reopen the logs needs a log")
 		}
+		if signal.Ignored(s.ReopenSignal) {
+			// Caught, it would be at its default for the command: under
+			// nohup, SIGHUP would kill it.
+			return 0, fmt.Errorf("%s cannot reopen the logs: it was ignored when this process started (nohup?), and stays ignored for the command", signalName(s.ReopenSignal))
+		}
 	}
 	if _, err := execvp.LookPath(s.Argv[0], os.Environ()); err != nil {
 		return 0, err

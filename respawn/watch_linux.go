@@ -182,12 +182,13 @@ func (w *watcher) watches() int {
 }
 
 // ignored reports whether path is one of the supervisor's own files: the
-// log and its rotations (FILE.1 …), the status file and its temporary copies
+// log and its rotations (FILE.1 …, and logrotate's dateext FILE-20261130
+// and FILE-2026113001.backup), the status file and its temporary copies
 // (.FILE.* beside it, as fdio.WriteFileAtomic makes them).
 func (w *watcher) ignored(path string) bool {
 	return slices.ContainsFunc(w.ignore, func(own string) bool {
 		dir, base := filepath.Split(own)
-		return path == own || strings.HasPrefix(path, own+".") || strings.HasPrefix(path, dir+"."+base+".")
+		return path == own || strings.HasPrefix(path, own+".") || strings.HasPrefix(path, own+"-") || strings.HasPrefix(path, dir+"."+base+".")
 	})
 }
 

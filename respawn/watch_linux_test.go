@@ -73,6 +73,8 @@ func TestWatchIgnoresOwnFiles(t *testing.T) {
 	defer w.close()
 	mustWrite(t, log, "line\n")
 	mustWrite(t, log+".1", "line\n")
+	mustWrite(t, log+"-20261130", "line\n")          // logrotate's dateext
+	mustWrite(t, log+"-2026113001.backup", "line\n") // and the file it moves aside
 	if err := (snapshot{State: "running"}).write(status); err != nil {
 		t.Fatal(err)
 	}

@@ -287,6 +287,7 @@ func TestGrespawnLogCommandLine(t *testing.T) {
 		{args: args("-l", "/dev/stdout", "--log-reopen-signal", "USR2", "true"), status: 125, stderrRE: "^grespawn: --log-reopen-signal has no meaning for a log on standard output or error: it is never rotated or reopened" + try + "$"},
 		{args: args("-l", "x.log", "--log-reopen-signal", "TERM", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'TERM' for '--log-reopen-signal': SIGTERM cannot reopen the logs: it stops the supervision" + try + "$"},
 		{args: args("-l", "x.log", "--log-reopen-signal", "TSTP", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'TSTP' for '--log-reopen-signal': SIGTSTP cannot reopen the logs: .*" + try + "$"},
+		{args: args("-l", "x.log", "--log-reopen-signal", "CONT", "true"), status: 125, stderrRE: "^grespawn: invalid argument 'CONT' for '--log-reopen-signal': SIGCONT cannot reopen the logs: .*" + try + "$"},
 		{args: args("-l", "x.log", "--log-reopen-signal", "", "true"), status: 125, stderrRE: "^grespawn: invalid argument '' for '--log-reopen-signal': .*" + try + "$"},
 		{args: args("-l", "x.log", "--log-timestamps=", "true"), status: 125, stderrRE: "^grespawn: invalid argument '' for '--log-timestamps': want utc or local" + try + "$"},
 		{args: args("-l", "x.log", "--log-timestamps", "local", "true"), status: 127, stderrRE: "^grespawn: failed to run command 'local': No such file or directory\n$"}, // an optional argument is never the next word
@@ -329,5 +330,35 @@ func TestGrespawnLogEventsStartedFirst(t *testing.T) {
 	lines := strings.Split(readFile(t, log), "\n")
 	if want := fmt.Sprintf("grespawn: started sh (pid %d, run 1)", cmdPID); lines[0] != want {
 		t.Errorf("the log begins %q, want %q:\n%s", lines[0], want, readFile(t, log))
+	}
+}
+
+// A reopen signal that grespawn inherits ignored (SIGHUP under nohup)
+// cannot be caught without undoing the ignoring for the command: refused,
+// before anything runs, rather than reopen nothing.
+func TestGrespawnLogReopenSignalIgnored(t *testing.T) {
+	dir := tempDir(t)
+	r := runWith(t, dir, runOptions{sh: "trap '' HUP"}, "grespawn", "-l", "app.log", "--log-reopen-signal", "HUP", "--", "sh", "-c", "touch ran")
+	if want := "grespawn: SIGHUP cannot reopen the logs: it was ignored when this process started (nohup?), and stays ignored for the command\n"; r.status != 125 || r.stderr != want {
+		t.Errorf("status %d, stderr %q; want 125 and %q", r.status, r.stderr, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ran")); err == nil {
+		t.Error("the command ran")
+	}
+}
+
+// --log-events with the log on grespawn's own standard error or output:
+// each line once, not once as a message and once as a log line (a
+// container's log gets both streams).
+func TestGrespawnLogEventsOnStandardError(t *testing.T) {
+	for _, name := range []string{"/dev/stderr", "-"} {
+		t.Run(name, func(t *testing.T) {
+			dir := tempDir(t)
+			r := runWith(t, dir, runOptions{}, "grespawn", "--restart", "never", "--log-events", "-l", name, "--", "echo", "hi")
+			all := r.stdout + r.stderr
+			if r.status != 0 || strings.Count(all, "grespawn: started echo") != 1 || strings.Count(all, "not restarting echo") != 1 || strings.Count(all, "hi\n") != 1 {
+				t.Errorf("status %d, output %q, error %q: want each line once", r.status, r.stdout, r.stderr)
+			}
+		})
 	}
 }
