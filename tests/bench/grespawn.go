@@ -492,6 +492,8 @@ func logThroughput(b *strings.Builder, dir, grespawn, gen string) error {
 		{label: "`grespawn --restart never -l FILE --log-max-size 0 -- gen`", argv: []string{grespawn, "--restart", "never", "-l", out, "--log-max-size", "0", "--", gen, n}},
 		{label: "`grespawn --restart never -l FILE -- gen` (rotating every 50M, the default)", argv: []string{grespawn, "--restart", "never", "-l", out, "--", gen, n}},
 		{label: "`grespawn --restart never -l FILE --log-timestamps --log-max-size 0 -- gen`", argv: []string{grespawn, "--restart", "never", "-l", out, "--log-timestamps", "--log-max-size", "0", "--", gen, n}},
+		{label: "`grespawn --restart never -l FILE --log-timestamp-format '%b %d %H:%M:%.S' --log-max-size 0 -- gen`", argv: []string{grespawn, "--restart", "never", "-l", out, "--log-timestamp-format", "%b %d %H:%M:%.S", "--log-max-size", "0", "--", gen, n}},
+		{label: "`grespawn --restart never -l - -- gen > FILE`", argv: []string{"/bin/sh", "-c", `"$0" --restart never -l - -- "$1" "$2" > "$3"`, grespawn, gen, n, out}},
 	}
 	removeLogs := func() error {
 		matches, _ := filepath.Glob(out + "*")
@@ -535,6 +537,8 @@ func logThroughput(b *strings.Builder, dir, grespawn, gen string) error {
 		}
 		fmt.Fprintf(b, "| %s | %s | %.0f MiB/s | %.2f× |\n", c.label, ms(med), mbs, mbs/base)
 	}
-	fmt.Fprintf(b, "\nTarget: ≥ 0.9× `cat > file`.\n\n")
+	fmt.Fprintf(b, "\nEvery grespawn row checks before each block of lines whether the log was renamed, removed or\n")
+	fmt.Fprintf(b, "truncated by another program (one stat(2)); the second also rotates it. Targets: ≥ 0.9× `cat > file`,\n")
+	fmt.Fprintf(b, "≥ 0.8× with timestamps.\n\n")
 	return nil
 }
