@@ -157,7 +157,9 @@ func (l *logFile) follow() error {
 		return nil
 	}
 	var st unix.Stat_t
-	err := fdio.IgnoringEINTR(func() error { return unix.Stat(l.cfg.Path, &st) })
+	// Lstat: a symbolic link put in its place is another file, which the
+	// reopening refuses (O_NOFOLLOW).
+	err := fdio.IgnoringEINTR(func() error { return unix.Lstat(l.cfg.Path, &st) })
 	switch {
 	case err == nil && uint64(st.Dev) == l.dev && st.Ino == l.ino:
 		l.size, l.gone = st.Size, time.Time{} // truncated, or written by others too
