@@ -49,8 +49,12 @@ const maxLine = 1 << 20
 // renameGrace is how long a log file renamed away (by logrotate's create,
 // say) is still written while no file has its name: the program that
 // renamed it creates the new one (logrotate with O_EXCL, which a file made
-// here first would make it move aside).
-const renameGrace = 100 * time.Millisecond
+// here first would make it move aside, to a FILE-YYYYMMDDHH.backup it
+// never rotates). Nothing is lost meanwhile: the renamed file has what is
+// written, and a file removed is not waited for. Long enough for a loaded
+// machine (100 ms was not: a logrotate stalled between its rename and its
+// create met a log made here).
+const renameGrace = 5 * time.Second
 
 // A logFile is the command's output file. Writers hand it blocks of whole
 // lines, and it writes each block with as few write(2) calls as rotation
@@ -62,7 +66,7 @@ const renameGrace = 100 * time.Millisecond
 // Before each block, a regular file is checked against its name: if
 // another program renamed or removed it (logrotate's create), the file
 // that has the name now is opened (created, once renameGrace has passed
-// without one); if it was truncated (logrotate's copytruncate), the size
+// without one, or at once if the file was removed); if it was truncated (logrotate's copytruncate), the size
 // counted for rotation starts again from its size. Reopen does the same
 // on demand.
 //

@@ -254,7 +254,7 @@ func (lr *logrotate) rotate(t *testing.T) string {
 
 // backupRace is what logrotate says when the log it is about to create is
 // there already: grespawn made it, once its grace for the new one
-// (renameGrace, 100ms) ran out while logrotate was between its rename and
+// (renameGrace, 5s) ran out while logrotate was between its rename and
 // its create, which only a badly loaded machine does. logrotate moves that
 // file aside, to FILE-YYYYMMDDHH.backup, and creates its own; the lines in
 // it are kept, in a file logrotate no longer manages.
