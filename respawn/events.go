@@ -63,7 +63,7 @@ func (e *eventLog) always(format string, args ...any) {
 }
 
 // print prints a line, with e.mu held, which it unlocks: the line goes to
-// the sink without it, since the sink reports its own failure here.
+// the sink without it.
 func (e *eventLog) print(format string, args ...any) {
 	if e.l == nil && e.sink == nil {
 		e.mu.Unlock()
@@ -75,14 +75,18 @@ func (e *eventLog) print(format string, args ...any) {
 		line = fmt.Sprintf("%s (and %d lines like the last ones, held back)", line, e.suppressed)
 		e.suppressed = 0
 	}
-	if e.l != nil && !e.sinkOnly {
+	// Into the sink alone while it works; a sink that fails does not take
+	// the supervision's lines with it.
+	if e.l != nil && (!e.sinkOnly || e.sink.failing.Load()) {
 		e.l.Print(line) // a message that cannot be written is lost: there is nowhere else to say so
 	}
 	sink := e.sink
 	e.mu.Unlock()
 	if sink != nil {
-		// One line in the log, whatever an error's text holds.
-		sink.writeLines([]byte(e.prefix() + strings.ReplaceAll(line, "\n", " ") + "\n"))
+		// One line in the log, whatever an error's text holds; posted, so
+		// that a log that blocks never holds the supervision up, and
+		// without e.mu, since the log may report a failure here.
+		sink.postLine([]byte(e.prefix() + strings.ReplaceAll(line, "\n", " ") + "\n"))
 	}
 }
 

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gdetach/gdetach/fdio"
@@ -83,22 +86,38 @@ type logFile struct {
 	onError    func(error)   // told of the first failure, without the lock held
 	grace      time.Duration // renameGrace; tests change it
 
-	mu      sync.Mutex
-	handed  int64    // lines handed in, written or not
-	f       *os.File // nil while it cannot be opened
-	stream  bool     // a FIFO, a character device or std: no size, no rotation
-	dev     uint64   // a regular file's, to tell whether its name is still its own
-	ino     uint64
-	gone    time.Time // when the name was first seen gone, or zero
-	size    int64
-	buf     []byte // the stamped block, kept for the next
-	dropped int    // lines lost since the failure began
-	failure error  // the failure going on, if any
-	told    bool   // onError was called, or is about to be
+	// turn is held by whoever writes (a semaphore of one). The writers of
+	// the command's output wait for it; the supervision never does: its
+	// lines and reopenings are queued, and done by the holder of the turn
+	// before it gives the turn up (post). A log that blocks (a FIFO whose
+	// reader stopped reading) holds up the command's output, never the
+	// supervision.
+	turn    chan struct{}
+	qmu     sync.Mutex
+	queued  []queuedWork
+	lost    atomic.Int64 // queued lines dropped: too many waiting
+	handed  atomic.Int64 // lines handed in, written or not
+	failing atomic.Bool  // failure != nil, for those without the turn
+
+	f      *os.File // nil while it cannot be opened
+	kind   uint32   // the file type (unix.S_IFMT) it was opened as first, which a reopening keeps
+	stream bool     // a FIFO, a character device or std: no size, no rotation
+	dev    uint64   // a regular file's, to tell whether its name is still its own
+	ino    uint64
+	gone   time.Time // when the name was first seen gone, or zero
+	size   int64
+	buf    []byte // the stamped block, kept for the next
+
+	rotateErr   error     // the last rotation could not make the new file
+	rotateTried time.Time // when one was tried last, after such a failure
+	rotateTold  bool      // a RotateError was reported
+	dropped     int       // lines lost since the failure began
+	failure     error     // the failure going on, if any
+	told        bool      // onError was called, or is about to be
 }
 
 func openLog(cfg LogConfig, notePrefix string, onError func(error)) (*logFile, error) {
-	l := &logFile{cfg: cfg, std: StdStream(cfg.Path), notePrefix: notePrefix, onError: onError, grace: renameGrace}
+	l := &logFile{cfg: cfg, std: StdStream(cfg.Path), notePrefix: notePrefix, onError: onError, grace: renameGrace, turn: make(chan struct{}, 1)}
 	if err := l.open(); err != nil {
 		return nil, err
 	}
@@ -134,6 +153,10 @@ func (l *logFile) open() error {
 		f.Close()
 		return &os.PathError{Op: "fstat", Path: path, Err: err}
 	}
+	if err := l.checkOpened(&st); err != nil {
+		f.Close()
+		return err
+	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFREG:
 		l.stream, l.size = false, st.Size
@@ -151,6 +174,44 @@ func (l *logFile) open() error {
 	}
 	l.f, l.gone = f, time.Time{}
 	return nil
+}
+
+// checkOpened refuses a file just opened by the log's name (st is its
+// fstat) that is not the kind it was first, or that another user put in a
+// directory anyone may write (as fs.protected_regular and
+// fs.protected_fifos refuse, where the kernel does not): a log in /tmp must
+// not become a FIFO that another user reads, or a file of theirs.
+func (l *logFile) checkOpened(st *unix.Stat_t) error {
+	kind := st.Mode & unix.S_IFMT
+	if l.kind == 0 {
+		l.kind = kind
+	} else if kind != l.kind {
+		return fmt.Errorf("%s is now %s, not %s as it was: refused", l.cfg.Path, kindName(kind), kindName(l.kind))
+	}
+	if int(st.Uid) == os.Geteuid() {
+		return nil
+	}
+	var dir unix.Stat_t
+	if err := fdio.IgnoringEINTR(func() error { return unix.Stat(filepath.Dir(l.cfg.Path), &dir) }); err != nil {
+		return nil // the file was opened in it: a directory that cannot be looked at now is no sign
+	}
+	if dir.Mode&unix.S_ISVTX != 0 && dir.Mode&0o022 != 0 && st.Uid != dir.Uid {
+		return fmt.Errorf("%s belongs to user %d, in a sticky directory that others can write: refused, as fs.protected_regular would", l.cfg.Path, st.Uid)
+	}
+	return nil
+}
+
+// kindName names a file type (unix.S_IFMT) for messages.
+func kindName(kind uint32) string {
+	switch kind {
+	case unix.S_IFREG:
+		return "a regular file"
+	case unix.S_IFIFO:
+		return "a FIFO"
+	case unix.S_IFCHR:
+		return "a character device"
+	}
+	return "another kind of file"
 }
 
 // follow checks, before a block, that the open regular file still has its
@@ -195,19 +256,14 @@ func (l *logFile) reopen() error {
 	return l.open()
 }
 
-// reopenNow closes and opens the log again by its name, at once (a log
-// rotation's signal); a stream is left as it is. A failure to open it is
-// counted as any other, and tried again with the next block.
+// reopenNow closes and opens the log again by its name (a log rotation's
+// signal), at once or, if a block is being written, right after it; a
+// stream is left as it is. A failure to open it is counted as any other,
+// and tried again with the next block. It never waits.
 func (l *logFile) reopenNow() {
-	l.mu.Lock()
-	var report error
 	if l.std == 0 {
-		if err := l.reopen(); err != nil {
-			report = l.fail(err, nil)
-		}
+		l.post(queuedWork{reopen: true})
 	}
-	l.mu.Unlock()
-	l.report(report)
 }
 
 // report tells onError of err, if not nil.
@@ -217,11 +273,107 @@ func (l *logFile) report(err error) {
 	}
 }
 
+// A queuedWork is what waits for the turn: lines of the supervision's own,
+// stamped when they were posted, or a reopening.
+type queuedWork struct {
+	lines  []byte
+	reopen bool
+}
+
+// maxQueued bounds what waits for a log that blocks; the supervision's
+// lines past it are counted, and said when the log moves again.
+const maxQueued = 1000
+
+// postLine writes line, one of the supervision's own, ended with '\n',
+// stamped now: at once if no one is writing, otherwise once the block
+// being written is done. It never waits.
+func (l *logFile) postLine(line []byte) {
+	if ts := l.cfg.Timestamps; ts != nil {
+		line = stamp(nil, line, ts, time.Now())
+	}
+	l.post(queuedWork{lines: line})
+}
+
+// post queues w and, if the turn is free, takes it and does what is
+// queued; otherwise the holder does it before giving the turn up.
+func (l *logFile) post(w queuedWork) {
+	l.qmu.Lock()
+	switch {
+	case w.reopen && slices.ContainsFunc(l.queued, func(q queuedWork) bool { return q.reopen }):
+		// One is enough.
+	case !w.reopen && len(l.queued) >= maxQueued:
+		l.lost.Add(1)
+	default:
+		l.queued = append(l.queued, w)
+	}
+	l.qmu.Unlock()
+	if l.tryTurn() {
+		l.report(l.endTurn(nil))
+	}
+}
+
+func (l *logFile) takeTurn() { l.turn <- struct{}{} }
+
+func (l *logFile) tryTurn() bool {
+	select {
+	case l.turn <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// endTurn does what was queued, then gives up the turn; if more was queued
+// meanwhile by someone who found the turn taken, it takes the turn again
+// to do it, unless someone else has. It returns the failure to report:
+// report, or the first one of the queued work.
+func (l *logFile) endTurn(report error) error {
+	for {
+		if err := l.doQueued(); report == nil {
+			report = err
+		}
+		<-l.turn
+		l.qmu.Lock()
+		empty := len(l.queued) == 0
+		l.qmu.Unlock()
+		if empty || !l.tryTurn() {
+			return report
+		}
+	}
+}
+
+// doQueued does the queued work, with the turn held.
+func (l *logFile) doQueued() error {
+	l.qmu.Lock()
+	work := l.queued
+	l.queued = nil
+	l.qmu.Unlock()
+	var report error
+	if n := l.lost.Swap(0); n > 0 {
+		report = l.writeLocked(fmt.Appendf(nil, "%s%d of its own lines lost: the log did not take them\n", l.notePrefix, n))
+	}
+	for _, w := range work {
+		var err error
+		if w.reopen {
+			if err = l.reopen(); err != nil {
+				err = l.fail(err, nil)
+			}
+		} else {
+			err = l.writeLocked(w.lines)
+		}
+		if report == nil {
+			report = err
+		}
+	}
+	return report
+}
+
 // writeLines writes lines, a block of whole lines each ending in '\n',
-// stamped now if the log has timestamps.
+// stamped now if the log has timestamps; it waits for its turn.
 func (l *logFile) writeLines(lines []byte) {
-	now := time.Now() // the time the block was read, give or take the lock
-	l.mu.Lock()
+	now := time.Now() // the time the block was read, give or take the turn
+	l.takeTurn()
+	report := l.doQueued() // what was posted before this block came
 	if ts := l.cfg.Timestamps; ts != nil {
 		l.buf = stamp(l.buf[:0], lines, ts, now)
 		lines = l.buf
@@ -229,25 +381,28 @@ func (l *logFile) writeLines(lines []byte) {
 			l.buf = nil // a burst of long lines: not kept for the next
 		}
 	}
-	report := l.writeLocked(lines)
-	l.mu.Unlock()
-	l.report(report)
+	if err := l.writeLocked(lines); report == nil {
+		report = err
+	}
+	l.report(l.endTurn(report))
 }
 
 // writeStamped writes lines that the caller stamped already, if the log has
-// timestamps: the stamping need not wait for the lock (handoff.put).
+// timestamps: the stamping need not wait for the turn (handoff.put).
 func (l *logFile) writeStamped(lines []byte) {
-	l.mu.Lock()
-	report := l.writeLocked(lines)
-	l.mu.Unlock()
-	l.report(report)
+	l.takeTurn()
+	report := l.doQueued()
+	if err := l.writeLocked(lines); report == nil {
+		report = err
+	}
+	l.report(l.endTurn(report))
 }
 
-// writeLocked is writeLines with the lock held, for lines stamped already;
+// writeLocked is writeLines with the turn held, for lines stamped already;
 // it returns the failure to report, if this is the first.
 func (l *logFile) writeLocked(lines []byte) error {
 	n := bytes.Count(lines, []byte("\n"))
-	l.handed += int64(n)
+	l.handed.Add(int64(n))
 	if err := l.follow(); err != nil {
 		return l.fail(err, lines)
 	}
@@ -257,12 +412,15 @@ func (l *logFile) writeLocked(lines []byte) error {
 	}
 	for len(lines) > 0 {
 		n := len(lines)
-		if !l.stream && l.cfg.MaxSize > 0 && l.size+int64(n) > l.cfg.MaxSize {
+		if !l.stream && l.cfg.MaxSize > 0 && l.size+int64(n) > l.cfg.MaxSize && l.rotating() {
 			// As many lines as fit; at least one, in an empty file.
 			n = bytes.LastIndexByte(lines[:max(0, min(n, int(l.cfg.MaxSize-l.size)))], '\n') + 1
 			if n == 0 {
 				if l.size > 0 {
 					if err := l.rotate(); err != nil {
+						if l.f != nil {
+							continue // not rotated, the file still open: rotating() says so
+						}
 						return l.fail(err, lines)
 					}
 					continue
@@ -275,10 +433,15 @@ func (l *logFile) writeLocked(lines []byte) error {
 		}
 		lines = lines[n:]
 		if len(lines) > 0 {
-			if err := l.rotate(); err != nil {
+			if err := l.rotate(); err != nil && l.f == nil {
 				return l.fail(err, lines)
 			}
 		}
+	}
+	// The first rotation that could not make the new file is said, once.
+	if l.rotateErr != nil && !l.rotateTold {
+		l.rotateTold = true
+		return &RotateError{Err: l.rotateErr}
 	}
 	return nil
 }
@@ -309,6 +472,7 @@ func (l *logFile) fail(err error, lines []byte) error {
 	l.told = true
 	if l.failure == nil {
 		l.failure = err
+		l.failing.Store(true)
 	}
 	l.dropped += bytes.Count(lines, []byte("\n"))
 	if l.stream && l.f != nil {
@@ -338,24 +502,103 @@ func (l *logFile) recover() error {
 		return err
 	}
 	l.failure, l.dropped = nil, 0
+	l.failing.Store(false)
 	return nil
 }
 
 // rotate moves FILE to FILE.1, FILE.1 to FILE.2 …, drops the oldest, and
-// opens a new FILE. Without backups, FILE is just emptied. If the new FILE
-// cannot be opened, the log stays closed until a later write opens it.
+// puts a new, empty FILE in its place; without backups FILE is replaced by
+// an empty one. The new FILE is made first under a temporary name no one
+// else can have taken, and renamed to FILE: between the moves no other
+// user's file or FIFO can slip in at FILE's name. If the new FILE cannot
+// be made, nothing is moved and the old one is written on (rotating says
+// when to try again); if a move fails, the log stays closed until a later
+// write opens it.
 func (l *logFile) rotate() error {
-	err := l.f.Close()
-	l.f = nil
+	p := l.cfg.Path
+	fresh, err := l.freshFile()
 	if err != nil {
+		// Nothing moved: the file goes on past its size rather than lose
+		// lines, until a rotation works (a full file system's inodes, a
+		// directory made read-only).
+		l.rotateErr, l.rotateTried = err, time.Now()
 		return err
 	}
+	l.rotateErr = nil
+	err = l.shift()
+	if err == nil {
+		err = os.Rename(fresh.Name(), p)
+	}
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	l.f = nil
+	if err != nil {
+		if fresh != nil {
+			fresh.Close()
+			os.Remove(fresh.Name()) // best effort: ours, and empty
+		}
+		return err
+	}
+	var st unix.Stat_t
+	if err := fdio.IgnoringEINTR(func() error { return unix.Fstat(int(fresh.Fd()), &st) }); err != nil {
+		fresh.Close()
+		return &os.PathError{Op: "fstat", Path: p, Err: err}
+	}
+	l.f, l.size, l.dev, l.ino, l.gone = fresh, 0, uint64(st.Dev), st.Ino, time.Time{}
+	return nil
+}
+
+// rotating reports whether a rotation is to be tried: always, but after
+// one that could not make the new file, only once a second.
+func (l *logFile) rotating() bool {
+	if l.rotateErr == nil {
+		return true
+	}
+	if time.Since(l.rotateTried) < time.Second {
+		return false
+	}
+	l.rotateTried = time.Now()
+	return true
+}
+
+// A RotateError says that the log could not be rotated, and is written on
+// past its maximum size.
+type RotateError struct{ Err error }
+
+func (e *RotateError) Error() string { return "cannot rotate the log: " + e.Err.Error() }
+func (e *RotateError) Unwrap() error { return e.Err }
+
+// freshFile makes an empty file beside the log, by a temporary name
+// (.FILE.*, which a watch ignores), for appending, mode 0644.
+func (l *logFile) freshFile() (*os.File, error) {
+	f, err := os.CreateTemp(filepath.Dir(l.cfg.Path), "."+filepath.Base(l.cfg.Path)+".*")
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	// Append mode, as the log is always written: a copytruncate then
+	// leaves no hole.
+	if _, err := fdio.IgnoringEINTR2(func() (int, error) {
+		return unix.FcntlInt(f.Fd(), unix.F_SETFL, unix.O_WRONLY|unix.O_APPEND)
+	}); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	return f, nil
+}
+
+// shift moves FILE.N-1 to FILE.N … FILE to FILE.1, as far as backups are
+// kept; with none, nothing moves (FILE is replaced).
+func (l *logFile) shift() error {
 	p := l.cfg.Path
 	if l.cfg.Backups == 0 {
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-		return l.open()
+		return nil
 	}
 	// Shift only the backups there are, FILE.1 up to the first missing one:
 	// with thousands allowed and few made, most renames would fail.
@@ -374,25 +617,33 @@ func (l *logFile) rotate() error {
 	if err := os.Rename(p, p+".1"); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	return l.open()
+	return nil
 }
 
 // handedIn is how many lines have been handed to the log, written or not:
-// it grows while output flows.
+// it grows while output flows. It never waits.
 func (l *logFile) handedIn() int64 {
 	if l == nil {
 		return 0
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.handed
+	return l.handed.Load()
 }
 
+// close writes what is queued and closes the file. A log that has not
+// given the turn up within settleIdle is left open: its writer is stuck
+// (a FIFO whose reader stopped), and this process is ending.
 func (l *logFile) close() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	t := time.NewTimer(settleIdle)
+	defer t.Stop()
+	select {
+	case l.turn <- struct{}{}:
+	case <-t.C:
+		return errors.New("the log is blocked: left as it is")
+	}
+	defer func() { <-l.turn }()
+	_ = l.doQueued() // best effort: the last chance
 	if l.failure != nil {
-		_ = l.recover() // best effort: the last chance to say it
+		_ = l.recover() // as above
 	}
 	if l.f == nil {
 		return nil

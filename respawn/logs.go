@@ -2,6 +2,7 @@ package respawn
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"syscall"
 
@@ -21,7 +22,12 @@ func (sv *supervision) openLogs() error {
 		l, err := openLog(*cfg, sv.ev.prefix(), func(err error) {
 			// On standard error alone: not into the events' log, which may
 			// be this one.
-			if s.Logger != nil {
+			var re *RotateError
+			switch {
+			case s.Logger == nil:
+			case errors.As(err, &re):
+				s.Logger.Printf("cannot rotate the %s, writing on past its maximum size until it can: %v", what, re.Err)
+			default:
 				s.Logger.Printf("cannot write the %s, dropping lines until it can (counted in it): %v", what, err)
 			}
 		})

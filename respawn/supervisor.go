@@ -371,9 +371,10 @@ func (sv *supervision) cleanUp() {
 	}
 	killLeftovers(sv.lastGroup)
 	// Below a subreaper every writer is dead now, so every pipe ends, and
-	// the log gets all of it however far behind it is. Without one, an
-	// orphan may keep a pipe open for ever: wait for it only while output
-	// still flows.
+	// the log gets all of it however far behind it is, as long as it takes
+	// it. Without one, an orphan may keep a pipe open for ever. Either way
+	// the wait ends when no line has gone into the log for settleIdle (a
+	// log that blocks: a FIFO whose reader stopped).
 	drained := make(chan struct{})
 	go func() {
 		for _, c := range sv.captures {
@@ -381,11 +382,11 @@ func (sv *supervision) cleanUp() {
 		}
 		close(drained)
 	}()
-	if subreaper {
-		<-drained
-		return
-	}
-	if !waitWhileProgress(settleIdle, sv.progress, drained, nil) {
+	switch {
+	case waitWhileProgress(settleIdle, sv.progress, drained, nil):
+	case subreaper:
+		sv.ev.always("the log took nothing for %v: ending without the rest of the output", settleIdle)
+	default:
 		sv.ev.always("output still open after the command's end: the log is closed without it")
 	}
 }

@@ -294,6 +294,7 @@ func TestGrespawnLogCommandLine(t *testing.T) {
 		{args: args("-l", "x.log", "--log-timestamp-format", "", "true"), status: 125, stderrRE: "^grespawn: invalid argument '' for '--log-timestamp-format': cannot be empty" + try + "$"},
 		{args: args("-l", "x.log", "--log-timestamp-format", "%Q", "true"), status: 125, stderrRE: "^grespawn: invalid argument '%Q' for '--log-timestamp-format': unknown conversion %Q" + try + "$"},
 		{args: args("-l", "x.log", "--log-timestamp-format", "%T%n", "true"), status: 125, stderrRE: "^grespawn: invalid argument '%T%n' for '--log-timestamp-format': .*newline" + try + "$"},
+		{args: args("-l", "x.log", "--log-timestamps=local", "true"), env: []string{"TZ=EST5EDT,M3.2.0,M11.1.0"}, status: 125, stderrRE: "^grespawn: invalid TZ 'EST5EDT,M3.2.0,M11.1.0' for '--log-timestamps=local': no such time zone .*" + try + "$"},
 		{args: args("--stderr-log", "", "true"), status: 125, stderrRE: "^grespawn: invalid argument '' for '--stderr-log': cannot be empty" + try + "$"},
 		{args: args("--stderr-log", "/nonexistent/dir/err.log", "true"), status: 125, stderrRE: "^grespawn: open the standard error log: open /nonexistent/dir/err.log: No such file or directory\n$"},
 	})
@@ -358,6 +359,48 @@ func TestGrespawnLogEventsOnStandardError(t *testing.T) {
 			all := r.stdout + r.stderr
 			if r.status != 0 || strings.Count(all, "grespawn: started echo") != 1 || strings.Count(all, "not restarting echo") != 1 || strings.Count(all, "hi\n") != 1 {
 				t.Errorf("status %d, output %q, error %q: want each line once", r.status, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+// A log that blocks (grespawn's standard output a pipe whose reader stopped
+// reading, a terminal held by Ctrl-S) holds up the command's output, never
+// the supervision: SIGTERM still stops the command, kills it after
+// --stop-timeout, and grespawn exits (helper-12: it hung until the reader
+// came back, and with --log-events the command was never even signalled).
+func TestGrespawnLogBlockedStillStops(t *testing.T) {
+	for _, events := range []bool{false, true} {
+		t.Run(fmt.Sprintf("events %v", events), func(t *testing.T) {
+			dir := tempDir(t)
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			opts := []string{"--stop-timeout", "100ms", "-l", "-"}
+			if events {
+				opts = append(opts, "--log-events")
+			}
+			// Lines for ever, ignoring SIGTERM: the stop needs the kill.
+			g := startGrespawnWith(t, dir, func(cmd *exec.Cmd) { cmd.Stdout = w },
+				append(opts, "--", "sh", "-c", `trap '' TERM; echo $$ >pid.new && mv pid.new pid; while :; do echo "a line of output that fills the pipe"; done`)...)
+			w.Close()
+			cmdPID := g.ready()
+			command := testutil.Watch(t, cmdPID)
+			g.waitFor("a thread of grespawn's blocked writing its standard output", func() bool {
+				tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", g.cmd.Process.Pid))
+				for _, task := range tasks {
+					if b, _ := os.ReadFile(task); strings.Contains(string(b), "pipe_write") {
+						return true
+					}
+				}
+				return false
+			})
+			g.signal(syscall.SIGTERM)
+			command.WaitExit(t)
+			if st := g.wait(); st != 128+int(syscall.SIGKILL) {
+				t.Errorf("status %d, want %d (killed after the stop timeout)\n%s", st, 128+int(syscall.SIGKILL), g.messages())
 			}
 		})
 	}

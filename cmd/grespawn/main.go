@@ -12,6 +12,7 @@ package main
 import (
 	"log"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -84,6 +85,9 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			sup.Pdeathsig = syscall.Signal(pdeathsig)
 			var stamps *respawn.Timestamps
 			if fs.Changed("log-timestamps") || fs.Changed("log-timestamp-format") {
+				if err := checkTZ(zoneLoc); err != nil {
+					return err
+				}
 				var err error
 				if stamps, err = respawn.NewTimestamps(stampLayout, zoneLoc); err != nil {
 					return cli.Usagef("invalid argument '%s' for '--log-timestamp-format': %v", stampLayout, err)
@@ -147,6 +151,28 @@ func checkOptions(fs *pflag.FlagSet, window time.Duration, watch []string) error
 	}
 	if fs.Changed("watch-debounce") && !fs.Changed("watch") {
 		return cli.Usagef("--watch-debounce goes with --watch")
+	}
+	return nil
+}
+
+// checkTZ refuses local time under a TZ that Go cannot read, rather than
+// stamp UTC while the user reads it as local: Go reads zone names
+// (Europe/Paris) and files, not POSIX rules (EST5EDT,M3.2.0,M11.1.0) as
+// the C library does.
+func checkTZ(loc *time.Location) error {
+	tz := os.Getenv("TZ")
+	if loc != time.Local || tz == "" {
+		return nil
+	}
+	name := strings.TrimPrefix(tz, ":")
+	var err error
+	if strings.HasPrefix(name, "/") {
+		_, err = os.Stat(name)
+	} else {
+		_, err = time.LoadLocation(name)
+	}
+	if err != nil {
+		return cli.Usagef("invalid TZ '%s' for '--log-timestamps=local': no such time zone (a name such as Europe/Paris, from the tzdata files; not a POSIX rule)", tz)
 	}
 	return nil
 }
