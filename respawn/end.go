@@ -93,3 +93,23 @@ func signalName(sig syscall.Signal) string {
 	}
 	return fmt.Sprintf("signal %d", int(sig))
 }
+
+// commandStatus is this process's exit status for the command's last end:
+// StatusMap's entry for its status if it has one; else 0 when a stop asked
+// by SIGTERM or the stop signal ended it by the signal the stop sent
+// (killed by it, or exit status 128+N as a shell or a JVM reports it): a
+// container or a service stopped on request has not failed; else the
+// status itself (exitStatus), 130 after Ctrl-C's SIGINT among them.
+func (sv *supervision) commandStatus() int {
+	status := sv.last.exitStatus()
+	if to, ok := sv.s.StatusMap[status]; ok {
+		return to
+	}
+	if sent := sv.stopSent; sent != 0 && sv.cleanStop {
+		e := sv.last
+		if (e.kind == killed && e.code == int(sent)) || (e.kind == exited && e.code == 128+int(sent)) {
+			return 0
+		}
+	}
+	return status
+}

@@ -1,6 +1,7 @@
 package respawn
 
 import (
+	"cmp"
 	"syscall"
 
 	"github.com/gdetach/gdetach/session"
@@ -11,8 +12,15 @@ import (
 // session.Relayed lists reaches here; the rest cannot be caught or passed on
 // (grespawn(1) lists them, with the reasons).
 func (sv *supervision) signal(sig syscall.Signal) {
-	if sig == sv.s.ReopenSignal {
+	switch {
+	case sig == sv.s.ReopenSignal:
 		sv.reopenLogs(sig)
+		return
+	case sig == sv.s.RestartSignal:
+		sv.restart(signalName(sig))
+		return
+	case sig == sv.s.StopSignal:
+		sv.stop(sig)
 		return
 	}
 	switch sig {
@@ -41,17 +49,35 @@ func (sv *supervision) stop(sig syscall.Signal) {
 		sv.ev.always("second %s: killing %s's process group", signalName(sig), sv.name)
 		sv.kill(syscall.SIGKILL)
 	case running, restarting:
-		sv.ev.always("stopping %s (pid %d) on %s", sv.name, sv.run.pid, signalName(sig))
-		sv.forward(sig)
+		sv.stopSent = cmp.Or(sv.s.StopSignal, sig)
+		// A stop asked by SIGTERM or the stop signal is an orchestrator's
+		// or a service manager's; Ctrl-C's SIGINT is a user's interrupt,
+		// whose job a shell expects to end as interrupted.
+		sv.cleanStop = sig == syscall.SIGTERM || sig == sv.s.StopSignal
+		sv.ev.always("stopping %s (pid %d) on %s%s", sv.name, sv.run.pid, signalName(sig), sv.sending(sig))
+		sv.forward(sv.stopSent)
 		sv.enter(stopping, sv.s.StopTimeout)
 	default: // no run's process: starting, following, settling, backoff
 		if sv.phase == settling {
 			sv.ev.printf("%s", sv.note) // how the last run ended: its verdict will not come
 		}
 		sv.ev.always("stopping on %s", signalName(sig))
-		sv.forward(sig) // to what is left of the last run's group, if anything
-		sv.finish(sv.last.exitStatus(), true)
+		sv.forward(cmp.Or(sv.s.StopSignal, sig)) // to what is left of the last run's group, if anything
+		sv.finish(sv.commandStatus(), true)
 	}
+}
+
+// sending says what a stop on sig sends the command, when it is not sig.
+func (sv *supervision) sending(sig syscall.Signal) string {
+	if sent := cmp.Or(sv.s.StopSignal, sig); sent != sig {
+		return ": sending " + signalName(sent)
+	}
+	return ""
+}
+
+// restartSignal is what the command gets before a restart.
+func (sv *supervision) restartSignal() syscall.Signal {
+	return cmp.Or(sv.s.StopSignal, syscall.SIGTERM)
 }
 
 // forward passes sig on to the run (its first process, or with SignalGroup

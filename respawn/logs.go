@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
-
-	"github.com/gdetach/gdetach/session"
 )
 
 // openLogs opens the logs the Supervisor names: one for both of the
@@ -92,32 +90,6 @@ func (sv *supervision) reopenLogs(sig syscall.Signal) {
 		sv.err.reopenNow()
 	}
 	sv.ev.printf("reopened the log on %s", signalName(sig))
-}
-
-// CheckReopenSignal reports whether sig can reopen the logs: a signal that
-// a Supervisor catches and that means nothing else to it. SIGTERM and
-// SIGINT stop it, the job-control signals stop it too, SIGPIPE is its
-// own, and the rest cannot be caught (SIGKILL, SIGSTOP, SIGCHLD's use,
-// the signals the Go runtime keeps).
-func CheckReopenSignal(sig syscall.Signal) error {
-	switch sig {
-	case syscall.SIGTERM, syscall.SIGINT:
-		return fmt.Errorf("%s cannot reopen the logs: it stops the supervision", signalName(sig))
-	case syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU:
-		return fmt.Errorf("%s cannot reopen the logs: it suspends the supervision with its command", signalName(sig))
-	case syscall.SIGCONT:
-		return fmt.Errorf("%s cannot reopen the logs: it resumes the supervision with its command (fg, bg)", signalName(sig))
-	case syscall.SIGPIPE:
-		return fmt.Errorf("%s cannot reopen the logs: a write to a closed pipe raises it", signalName(sig))
-	case syscall.SIGCHLD:
-		return fmt.Errorf("%s cannot reopen the logs: it says a process ended", signalName(sig))
-	}
-	for _, r := range session.Relayed() {
-		if r == sig {
-			return nil
-		}
-	}
-	return fmt.Errorf("%s cannot reopen the logs: it cannot be caught", signalName(sig))
 }
 
 // sameFile reports whether l and o are one regular file under two names.

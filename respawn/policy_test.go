@@ -148,3 +148,34 @@ func TestDecide(t *testing.T) {
 		}
 	}
 }
+
+// The exit status after a stop: 0 when a stop by SIGTERM or the stop
+// signal ended the run by that signal, as a shell or a JVM reports it; the
+// status as it is otherwise; StatusMap last.
+func TestCommandStatus(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		sent  syscall.Signal
+		clean bool
+		end   runEnd
+		m     map[int]int
+		want  int
+	}{
+		{"no stop", 0, false, runEnd{kind: exited, code: 143}, nil, 143},
+		{"killed by the stop's SIGTERM", syscall.SIGTERM, true, runEnd{kind: killed, code: 15}, nil, 0},
+		{"a JVM's 143", syscall.SIGTERM, true, runEnd{kind: exited, code: 143}, nil, 0},
+		{"the stop signal QUIT, exit 0", syscall.SIGQUIT, true, runEnd{kind: exited, code: 0}, nil, 0},
+		{"killed by QUIT", syscall.SIGQUIT, true, runEnd{kind: killed, code: 3}, nil, 0},
+		{"another end during the stop", syscall.SIGTERM, true, runEnd{kind: exited, code: 1}, nil, 1},
+		{"killed after the timeout", syscall.SIGTERM, true, runEnd{kind: killed, code: 9}, nil, 137},
+		{"Ctrl-C", syscall.SIGINT, false, runEnd{kind: killed, code: 2}, nil, 130},
+		{"mapped over the default", syscall.SIGTERM, true, runEnd{kind: exited, code: 143}, map[int]int{143: 143}, 143},
+		{"mapped", 0, false, runEnd{kind: exited, code: 3}, map[int]int{3: 0}, 0},
+		{"unknown", syscall.SIGTERM, true, runEnd{kind: unknown}, nil, 1},
+	} {
+		sv := &supervision{s: &Supervisor{StatusMap: c.m}, last: c.end, stopSent: c.sent, cleanStop: c.clean}
+		if got := sv.commandStatus(); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package respawn
 
 import (
-	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -61,6 +60,22 @@ type Supervisor struct {
 	// to it (CheckReopenSignal).
 	ReopenSignal syscall.Signal
 
+	// StopSignal, if not 0, is what the command gets on every stop and
+	// before a restart (a watched change, RestartSignal), and receiving it
+	// is a stop too (SIGQUIT for nginx, which finishes its requests on it
+	// and exits at once on SIGTERM). 0: a stop passes on the signal
+	// received (SIGTERM or SIGINT), a restart sends SIGTERM.
+	StopSignal syscall.Signal
+
+	// RestartSignal, if not 0, is the signal that restarts the command on
+	// demand instead of being passed on: the run gets the stop signal, and
+	// the next starts as soon as it has ended, the backoff streak reset.
+	RestartSignal syscall.Signal
+
+	// StatusMap maps the command's last status (0-255, 128+N for signal N)
+	// to this process's exit status; it is applied last, whatever the end.
+	StatusMap map[int]int
+
 	// Watch lists files and directories whose changes restart the command,
 	// once no change has come for WatchDebounce.
 	Watch         []string
@@ -100,8 +115,9 @@ const (
 	// stopping: a stop signal was passed on; the timer is the stop timeout,
 	// then the run's group is killed.
 	stopping
-	// restarting: a watched change; SIGTERM was passed on, and the timer is
-	// the stop timeout. The next run starts at once when this one ends.
+	// restarting: a watched change or RestartSignal; the stop signal was
+	// passed on, and the timer is the stop timeout. The next run starts at
+	// once when this one ends.
 	restarting
 	// done: the supervision is over.
 	done
@@ -146,9 +162,11 @@ type supervision struct {
 
 	unmanaged func() // sets the signals ignored while no run starts to their default (session.IgnoreUnmanaged; at first session.DefaultUnmanaged)
 
-	debounce *time.Timer // the quiet period after a watched change: no phase's own
-	status   int         // done: the exit status
-	stopped  bool        // done: the state is stopped (a stop, or the last run succeeded), not gave-up
+	debounce  *time.Timer    // the quiet period after a watched change: no phase's own
+	stopSent  syscall.Signal // the signal a requested stop sent the run, if any
+	cleanStop bool           // that stop was asked by SIGTERM or the stop signal (commandStatus)
+	status    int            // done: the exit status
+	stopped   bool           // done: the state is stopped (a stop, or the last run succeeded), not gave-up
 }
 
 // Run supervises until the policy gives up, the command ends for good, or
@@ -160,18 +178,8 @@ func (s *Supervisor) Run() (int, error) {
 	if err := checkPdeathsig(s.Pdeathsig); err != nil {
 		return 0, err
 	}
-	if s.ReopenSignal != 0 {
-		if err := CheckReopenSignal(s.ReopenSignal); err != nil {
-			return 0, err
-		}
-		if s.Log == nil && s.StderrLog == nil {
-			return 0, errors.New("a signal to reopen the logs needs a log")
-		}
-		if signal.Ignored(s.ReopenSignal) {
-			// Caught, it would be at its default for the command: under
-			// nohup, SIGHUP would kill it.
-			return 0, fmt.Errorf("%s cannot reopen the logs: it was ignored when this process started (nohup?), and stays ignored for the command", signalName(s.ReopenSignal))
-		}
+	if err := s.checkSignals(); err != nil {
+		return 0, err
 	}
 	if _, err := execvp.LookPath(s.Argv[0], os.Environ()); err != nil {
 		return 0, err
@@ -318,7 +326,7 @@ func (sv *supervision) ended(v verdict) {
 	case stopped:
 		// Said when the stop was asked.
 	}
-	sv.finish(sv.last.exitStatus(), v.success)
+	sv.finish(sv.commandStatus(), v.success)
 }
 
 // finish ends the supervision with status; the state is stopped if the

@@ -31,7 +31,8 @@ func program() cli.Program {
 	successCodes := cli.ExitCodes{Codes: []int{0}}
 	var pdeathsig cli.Signal
 	var logPath, stderrLogPath, stampLayout string
-	var reopenSignal cli.Signal
+	var reopenSignal, stopSignal, restartSignal cli.Signal
+	var statusMap cli.StatusMap
 	zoneLoc := time.UTC
 	zone := cli.NewChoice(&zoneLoc, "zone", []string{"utc", "local"}, []*time.Location{time.UTC, time.Local})
 	maxRuns, maxFailures, logBackups := cli.Count(0), cli.Count(0), cli.Count(respawn.DefaultLogBackups)
@@ -55,6 +56,9 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			f.Var(&maxFailures, "max-failures", "give up after `N` short runs within --window (0: never)")
 			f.Var(&window, "window", "count --max-failures over the last `D`")
 			f.Var(&stopTimeout, "stop-timeout", "after SIGTERM or SIGINT, wait `D` before SIGKILL (0: at once)")
+			f.Var(&stopSignal, "stop-signal", "send COMMAND `SIG` to stop it, and stop on SIG too (default: the signal received; TERM to restart)")
+			f.Var(&restartSignal, "restart-signal", "on `SIG`, stop COMMAND and start it again at once (not passed on)")
+			f.Var(&statusMap, "map-status", "exit with TO when COMMAND's last status is FROM, as `FROM=TO` says (repeatable)")
 			f.BoolVar(&sup.SignalGroup, "signal-group", false, "forward signals to COMMAND's whole process group")
 			f.Var((*cli.NonEmpty)(&sup.Pidfile), "pidfile", "COMMAND daemonizes: supervise the process named in `FILE`")
 			f.Var((*cli.NonEmpty)(&sup.StatusFile), "status-file", "keep `FILE` up to date with pid, runs, last status, start time, backoff")
@@ -101,6 +105,19 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 					*l.cfg = &respawn.LogConfig{Path: l.path, MaxSize: int64(logMax), Backups: int(logBackups), Timestamps: stamps}
 				}
 			}
+			if fs.Changed("stop-signal") {
+				if err := respawn.CheckStopSignal(syscall.Signal(stopSignal)); err != nil {
+					return cli.Usagef("invalid argument '%s' for '--stop-signal': %v", stopSignal.String(), err)
+				}
+				sup.StopSignal = syscall.Signal(stopSignal)
+			}
+			if fs.Changed("restart-signal") {
+				if err := respawn.CheckRestartSignal(syscall.Signal(restartSignal)); err != nil {
+					return cli.Usagef("invalid argument '%s' for '--restart-signal': %v", restartSignal.String(), err)
+				}
+				sup.RestartSignal = syscall.Signal(restartSignal)
+			}
+			sup.StatusMap = statusMap
 			if fs.Changed("log-reopen-signal") {
 				if err := respawn.CheckReopenSignal(syscall.Signal(reopenSignal)); err != nil {
 					return cli.Usagef("invalid argument '%s' for '--log-reopen-signal': %v", reopenSignal.String(), err)

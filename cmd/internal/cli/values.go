@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -239,6 +240,42 @@ func (c *ExitCodes) Set(v string) error {
 
 // Type names the value in --help.
 func (c *ExitCodes) Type() string { return "codes" }
+
+// StatusMap maps exit statuses to others, such as --map-status 143=0,130=0:
+// pairs FROM=TO of statuses from 0 to 255, separated by commas; the option
+// given again adds to the map, a later pair for the same FROM winning.
+type StatusMap map[int]int
+
+// String prints the pairs in the order of FROM: 130=0,143=0.
+func (m *StatusMap) String() string {
+	var s []string
+	for _, from := range slices.Sorted(maps.Keys(*m)) {
+		s = append(s, fmt.Sprintf("%d=%d", from, (*m)[from]))
+	}
+	return strings.Join(s, ",")
+}
+
+// Set parses FROM=TO pairs and adds them to the map.
+func (m *StatusMap) Set(v string) error {
+	pairs := map[int]int{}
+	for _, p := range strings.Split(v, ",") {
+		from, to, ok := strings.Cut(p, "=")
+		a, aerr := strconv.ParseUint(from, 10, 8)
+		b, berr := strconv.ParseUint(to, 10, 8)
+		if !ok || aerr != nil || berr != nil || !isDigits(from) || !isDigits(to) {
+			return fmt.Errorf("'%s' is not FROM=TO, two exit statuses from 0 to 255 (143=0)", quote(p))
+		}
+		pairs[int(a)] = int(b)
+	}
+	if *m == nil {
+		*m = StatusMap{}
+	}
+	maps.Copy(*m, pairs)
+	return nil
+}
+
+// Type names the value in --help.
+func (m *StatusMap) Type() string { return "map" }
 
 // isDigits reports whether s is a decimal number: ASCII digits, no sign.
 func isDigits(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }

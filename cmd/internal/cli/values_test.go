@@ -69,3 +69,21 @@ func TestSize(t *testing.T) {
 		t.Errorf("String() = %q", s.String())
 	}
 }
+
+func TestStatusMap(t *testing.T) {
+	var m StatusMap
+	for _, v := range []string{"143=0", "130=0,1=3", "143=143"} {
+		if err := m.Set(v); err != nil {
+			t.Fatalf("Set(%q): %v", v, err)
+		}
+	}
+	if got := m.String(); got != "1=3,130=0,143=143" {
+		t.Errorf("String() = %q", got)
+	}
+	for _, bad := range []string{"", "143", "=0", "143=", "256=0", "0=256", "-1=0", "+1=0", "1=0,", "a=b", "1==0", "1=0=2"} {
+		var m StatusMap
+		if err := m.Set(bad); err == nil {
+			t.Errorf("Set(%q) took it: %v", bad, m)
+		}
+	}
+}

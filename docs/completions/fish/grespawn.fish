@@ -6,7 +6,7 @@
 function __gdetach_grespawn_command
     set -l tokens (commandline -opc) (commandline -ct)
     set -e tokens[1]
-    argparse -s m/max= restart= success-codes= delay= min-uptime= max-delay= max-failures= window= stop-timeout= signal-group pidfile= status-file= l/log= stderr-log= log-max-size= log-backups= 'log-timestamps=?' log-timestamp-format= log-events log-reopen-signal= watch=+ watch-debounce= pdeathsig= h/help V/version -- $tokens 2>/dev/null
+    argparse -s m/max= restart= success-codes= delay= min-uptime= max-delay= max-failures= window= stop-timeout= stop-signal= restart-signal= map-status= signal-group pidfile= status-file= l/log= stderr-log= log-max-size= log-backups= 'log-timestamps=?' log-timestamp-format= log-events log-reopen-signal= watch=+ watch-debounce= pdeathsig= h/help V/version -- $tokens 2>/dev/null
     or return 1
     set -q argv[1]
     or return 1
@@ -28,6 +28,9 @@ complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l max-delay
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l max-failures -x -d 'give up after N short runs within --window (0: never)'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l window -x -d 'count --max-failures over the last D'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l stop-timeout -x -d 'after SIGTERM or SIGINT, wait D before SIGKILL (0: at once)'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l stop-signal -x -a 'HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS RTMIN RTMAX' -d 'send COMMAND SIG to stop it, and stop on SIG too (default: the signal received; TERM to restart)'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l restart-signal -x -a 'HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS RTMIN RTMAX' -d 'on SIG, stop COMMAND and start it again at once (not passed on)'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l map-status -x -d 'exit with TO when COMMAND\'s last status is FROM, as FROM=TO says (repeatable)'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l signal-group -d 'forward signals to COMMAND\'s whole process group'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l pidfile -r -F -d 'COMMAND daemonizes: supervise the process named in FILE'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l status-file -r -F -d 'keep FILE up to date with pid, runs, last status, start time, backoff'
