@@ -19,6 +19,7 @@ const eventsPerSecond = 10
 type eventLog struct {
 	mu         sync.Mutex // the log's writers report from their own goroutines
 	l          *log.Logger
+	out        *printer // prints on l, never waiting for it
 	now        func() time.Time
 	second     time.Time // the start of the current second
 	printed    int       // lines printed in it
@@ -38,7 +39,27 @@ func (e *eventLog) setSink(log *logFile) {
 }
 
 func newEventLog(l *log.Logger) *eventLog {
-	return &eventLog{l: l, now: time.Now}
+	e := &eventLog{l: l, now: time.Now}
+	if l != nil {
+		e.out = newPrinter(l)
+	}
+	return e
+}
+
+// close prints what is still queued, giving up after settleIdle if the
+// logger's writer does not take it (a standard error that blocks).
+func (e *eventLog) close() {
+	if e.out != nil {
+		e.out.close(settleIdle)
+	}
+}
+
+// stderr prints a line on the logger alone, whatever the rate: about the
+// log itself, which must not go into it.
+func (e *eventLog) stderr(format string, args ...any) {
+	if e.out != nil {
+		e.out.print(fmt.Sprintf(format, args...))
+	}
 }
 
 // printf prints a line, unless too many have been printed this second.
@@ -77,8 +98,8 @@ func (e *eventLog) print(format string, args ...any) {
 	}
 	// Into the sink alone while it works; a sink that fails does not take
 	// the supervision's lines with it.
-	if e.l != nil && (!e.sinkOnly || e.sink.failing.Load()) {
-		e.l.Print(line) // a message that cannot be written is lost: there is nowhere else to say so
+	if e.out != nil && (!e.sinkOnly || e.sink.failing.Load()) {
+		e.out.print(line)
 	}
 	sink := e.sink
 	e.mu.Unlock()
@@ -97,4 +118,94 @@ func (e *eventLog) prefix() string {
 		return ""
 	}
 	return e.l.Prefix()
+}
+
+// A printer prints lines on a logger from a goroutine of its own, in order,
+// so that a writer that blocks (this process's standard error a full pipe
+// that no one reads, a terminal held by Ctrl-S) never holds up the
+// supervision, which would then not act on a stop. At most maxQueued lines
+// wait; the others are counted, and the count printed when it moves again.
+type printer struct {
+	l     *log.Logger
+	mu    sync.Mutex
+	lines []string
+	lost  int
+	wake  chan struct{} // a line is queued
+	idle  chan struct{} // the queue was emptied
+	done  chan struct{} // closed to end the goroutine
+}
+
+func newPrinter(l *log.Logger) *printer {
+	p := &printer{l: l, wake: make(chan struct{}, 1), idle: make(chan struct{}, 1), done: make(chan struct{})}
+	go p.run()
+	return p
+}
+
+func (p *printer) print(line string) {
+	p.mu.Lock()
+	if len(p.lines) >= maxQueued {
+		p.lost++
+	} else {
+		p.lines = append(p.lines, line)
+	}
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (p *printer) run() {
+	for {
+		select {
+		case <-p.wake:
+		case <-p.done:
+			return
+		}
+		for {
+			p.mu.Lock()
+			lines, lost := p.lines, p.lost
+			p.lines, p.lost = nil, 0
+			p.mu.Unlock()
+			if len(lines) == 0 && lost == 0 {
+				break
+			}
+			if lost > 0 {
+				p.l.Printf("%d lines lost: standard error did not take them", lost)
+			}
+			for _, line := range lines {
+				p.l.Print(line) // a message that cannot be written is lost: there is nowhere else to say so
+			}
+		}
+		select {
+		case p.idle <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// close waits until what is queued is printed, or for d, and ends the
+// goroutine (one stuck in a write is left to the process's end).
+func (p *printer) close(d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		p.mu.Lock()
+		empty := len(p.lines) == 0 && p.lost == 0
+		p.mu.Unlock()
+		if empty {
+			break
+		}
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+		select {
+		case <-p.idle:
+			continue
+		case <-t.C:
+		}
+		break
+	}
+	close(p.done)
 }

@@ -18,6 +18,7 @@ func TestEventLogCondensesFastLines(t *testing.T) {
 	clock = clock.Add(time.Second)
 	e.printf("later")
 	e.always("given up")
+	e.close()
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	if len(lines) != eventsPerSecond+2 {
 		t.Fatalf("%d lines printed, want %d:\n%s", len(lines), eventsPerSecond+2, out.String())

@@ -121,7 +121,25 @@ func openLog(cfg LogConfig, notePrefix string, onError func(error)) (*logFile, e
 	if err := l.open(); err != nil {
 		return nil, err
 	}
+	if !l.stream {
+		l.removeStale()
+	}
 	return l, nil
+}
+
+// removeStale removes the new files of rotations that never ended (the
+// process was killed between making one and renaming it into place): the
+// empty regular files .FILE.* of this process's user beside the log.
+// Nothing else is touched.
+func (l *logFile) removeStale() {
+	pattern := filepath.Join(filepath.Dir(l.cfg.Path), "."+filepath.Base(l.cfg.Path)+".*")
+	stale, _ := filepath.Glob(pattern) // ErrBadPattern: a name with [ in it; then nothing is removed
+	for _, path := range stale {
+		var st unix.Stat_t
+		if unix.Lstat(path, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG && st.Size == 0 && int(st.Uid) == os.Geteuid() {
+			_ = os.Remove(path) // best effort: another one's, gone already
+		}
+	}
 }
 
 // open opens the file, creating it if need be. It never blocks: a FIFO is
@@ -140,6 +158,9 @@ func (l *logFile) open() error {
 	}
 	path := l.cfg.Path
 	f, _, err := fdio.OpenCreate(path, os.O_WRONLY|os.O_APPEND|unix.O_NONBLOCK|unix.O_NOCTTY, 0o644)
+	if fdio.IsSymlinkRefused(err) {
+		return fmt.Errorf("%s is a symbolic link: refused, never followed", path)
+	}
 	if errors.Is(err, unix.ENXIO) {
 		if fi, serr := os.Lstat(path); serr == nil && fi.Mode()&os.ModeNamedPipe != 0 {
 			return fmt.Errorf("%s is a FIFO that no process reads", path)
@@ -178,9 +199,11 @@ func (l *logFile) open() error {
 
 // checkOpened refuses a file just opened by the log's name (st is its
 // fstat) that is not the kind it was first, or that another user put in a
-// directory anyone may write (as fs.protected_regular and
-// fs.protected_fifos refuse, where the kernel does not): a log in /tmp must
-// not become a FIFO that another user reads, or a file of theirs.
+// sticky directory anyone may write (as fs.protected_regular and
+// fs.protected_fifos refuse, where the kernel does not), or that has other
+// names there (as fs.protected_hardlinks would have prevented): a log in
+// /tmp must not become a FIFO that another user reads, a file of theirs,
+// or a link to a file of ours.
 func (l *logFile) checkOpened(st *unix.Stat_t) error {
 	kind := uint32(st.Mode & unix.S_IFMT) // uint16 on darwin
 	if l.kind == 0 {
@@ -188,15 +211,20 @@ func (l *logFile) checkOpened(st *unix.Stat_t) error {
 	} else if kind != l.kind {
 		return fmt.Errorf("%s is now %s, not %s as it was: refused", l.cfg.Path, kindName(kind), kindName(l.kind))
 	}
-	if int(st.Uid) == os.Geteuid() {
-		return nil
-	}
 	var dir unix.Stat_t
 	if err := fdio.IgnoringEINTR(func() error { return unix.Stat(filepath.Dir(l.cfg.Path), &dir) }); err != nil {
 		return nil // the file was opened in it: a directory that cannot be looked at now is no sign
 	}
-	if dir.Mode&unix.S_ISVTX != 0 && dir.Mode&0o022 != 0 && st.Uid != dir.Uid {
-		return fmt.Errorf("%s belongs to user %d, in a sticky directory that others can write: refused, as fs.protected_regular would", l.cfg.Path, st.Uid)
+	if dir.Mode&unix.S_ISVTX == 0 || dir.Mode&0o002 == 0 {
+		return nil // not a directory like /tmp
+	}
+	if kind == unix.S_IFREG && st.Nlink > 1 {
+		// Where fs.protected_hardlinks is off, another user can link a
+		// file of this process's user (/etc/shadow, for root) there.
+		return fmt.Errorf("%s has %d names (hard links), in a sticky directory that anyone can write: refused", l.cfg.Path, st.Nlink)
+	}
+	if int(st.Uid) != os.Geteuid() && st.Uid != dir.Uid {
+		return fmt.Errorf("%s belongs to user %d, in a sticky directory that anyone can write: refused, as fs.protected_regular would", l.cfg.Path, st.Uid)
 	}
 	return nil
 }
@@ -258,7 +286,7 @@ func (l *logFile) reopen() error {
 
 // reopenNow closes and opens the log again by its name (a log rotation's
 // signal), at once or, if a block is being written, right after it; a
-// stream is left as it is. A failure to open it is counted as any other,
+// stream (standard output, a FIFO, a device) is left as it is. A failure to open it is counted as any other,
 // and tried again with the next block. It never waits.
 func (l *logFile) reopenNow() {
 	if l.std == 0 {
@@ -355,6 +383,11 @@ func (l *logFile) doQueued() error {
 	for _, w := range work {
 		var err error
 		if w.reopen {
+			// A FIFO or a device is left as it is: closing it would end
+			// its reader's stream (a FIFO's reader sees its end).
+			if l.stream && l.kind != 0 && l.kind != unix.S_IFREG {
+				continue
+			}
 			if err = l.reopen(); err != nil {
 				err = l.fail(err, nil)
 			}

@@ -20,13 +20,10 @@ func (sv *supervision) openLogs() error {
 		l, err := openLog(*cfg, sv.ev.prefix(), func(err error) {
 			// On standard error alone: not into the events' log, which may
 			// be this one.
-			var re *RotateError
-			switch {
-			case s.Logger == nil:
-			case errors.As(err, &re):
-				s.Logger.Printf("cannot rotate the %s, writing on past its maximum size until it can: %v", what, re.Err)
-			default:
-				s.Logger.Printf("cannot write the %s, dropping lines until it can (counted in it): %v", what, err)
+			if re := (*RotateError)(nil); errors.As(err, &re) {
+				sv.ev.stderr("cannot rotate the %s, writing on past its maximum size until it can: %v", what, re.Err)
+			} else {
+				sv.ev.stderr("cannot write the %s, dropping lines until it can (counted in it): %v", what, err)
 			}
 		})
 		if err != nil {

@@ -193,6 +193,7 @@ func (s *Supervisor) Run() (int, error) {
 	}
 	sv := &supervision{s: s, name: filepath.Base(s.Argv[0]), ev: newEventLog(s.Logger),
 		followed: make(chan int, 1), unmanaged: session.DefaultUnmanaged} // even if they were ignored when grespawn started
+	defer sv.ev.close()
 	defer func() { sv.unmanaged() }()
 	if err := sv.openLogs(); err != nil {
 		return 0, err

@@ -12,6 +12,7 @@ package main
 import (
 	"log"
 	"os"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -182,6 +183,9 @@ func checkTZ(loc *time.Location) error {
 		return nil
 	}
 	name := strings.TrimPrefix(tz, ":")
+	if utcRule.MatchString(name) {
+		return nil // UTC0, GMT0: a rule Go does not read, but its UTC is right
+	}
 	var err error
 	if strings.HasPrefix(name, "/") {
 		_, err = os.Stat(name)
@@ -193,3 +197,6 @@ func checkTZ(loc *time.Location) error {
 	}
 	return nil
 }
+
+// utcRule matches the POSIX rules that mean UTC: UTC0, GMT, UTC+0 …
+var utcRule = regexp.MustCompile(`^(UTC|GMT|Z|UCT)([+-]?0+(:0+){0,2})?$`)
