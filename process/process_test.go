@@ -79,3 +79,57 @@ func TestHandle(t *testing.T) {
 		t.Errorf("Open of a reaped process = %v", err)
 	}
 }
+
+// An Identity is alive while its process runs, and no longer once it has
+// exited (a zombie not yet reaped included), or when its PID names a process
+// that started at another time: the PID reused.
+func TestIdentityAlive(t *testing.T) {
+	cmd := startParked(t)
+	id, err := process.Identify(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := process.ReadStat(cmd.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id.PID != cmd.Process.Pid || id.Start == 0 || time.Duration(id.Start)*10*time.Millisecond != st.Start {
+		t.Fatalf("Identify = %+v, want pid %d started at tick %v", id, cmd.Process.Pid, st.Start)
+	}
+	alive := func(id process.Identity) bool {
+		t.Helper()
+		ok, err := id.Alive()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !alive(id) {
+		t.Fatal("a running process is not alive")
+	}
+	// The control: the same PID with another start time is some other process.
+	if alive(process.Identity{PID: id.PID, Start: id.Start + 1}) {
+		t.Error("a PID that started at another tick (reused) is alive")
+	}
+	if !alive(process.Identity{PID: id.PID}) {
+		t.Error("a running PID without a start time is not alive")
+	}
+	cmd.Process.Kill()
+	testutil.Watch(t, id.PID).WaitExit(t) // exited, not reaped: a zombie
+	if st, err := process.ReadStat(id.PID); err != nil || st.State != 'Z' {
+		t.Fatalf("the killed process: state %c, %v; want a zombie", st.State, err)
+	}
+	if alive(id) {
+		t.Error("a zombie is alive")
+	}
+	cmd.Wait()
+	if alive(id) {
+		t.Error("a reaped process is alive")
+	}
+	if _, err := process.Identify(id.PID); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Identify of a reaped process: %v", err)
+	}
+	if _, err := (process.Identity{}).Alive(); err == nil {
+		t.Error("pid 0 is alive or dead, not a mistake")
+	}
+}

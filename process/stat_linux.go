@@ -21,10 +21,6 @@ type Stat struct {
 	Start time.Duration
 }
 
-// clockTick is the unit of /proc's times: USER_HZ, 100 on every Linux
-// architecture.
-const clockTick = 10 * time.Millisecond
-
 // ReadStat parses /proc/PID/stat. A process that does not exist is an error
 // that errors.Is(err, os.ErrNotExist).
 func ReadStat(pid int) (Stat, error) {

@@ -10,4 +10,8 @@
 // drives the reaping) and SIGURG (the Go runtime's own). On Linux it is a
 // child subreaper: every orphan in the command's tree is re-parented to it
 // and reaped by the same wait loop, and a stop kills them all.
+//
+// With a status file, the supervision keeps its state there, and Query
+// answers from it, as an LSB init script's status action does, for another
+// process: a script, a health check.
 package respawn

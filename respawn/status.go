@@ -2,10 +2,14 @@ package respawn
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gdetach/gdetach/fdio"
+	"github.com/gdetach/gdetach/process"
 )
 
 // A snapshot is what the status file says about the supervised command.
@@ -16,7 +20,22 @@ type snapshot struct {
 	LastStatus string        // how the last run ended: "exit 3", "signal SIGTERM", "unknown", or ""
 	Started    time.Time     // when the running process started (uptime = now - Started)
 	Backoff    time.Duration // the delay before the next run, while waiting it out
+
+	// Supervisor is the process that writes the file, so that a reader can
+	// tell a supervision that goes on from one whose grespawn has died
+	// (Query): its PID with its start time, which a reused PID lacks.
+	Supervisor process.Identity
 }
+
+// self is this process's identity, for the status file: its PID alone
+// where its start time cannot be read.
+var self = sync.OnceValue(func() process.Identity {
+	id, err := process.Identify(os.Getpid())
+	if err != nil {
+		return process.Identity{PID: os.Getpid()}
+	}
+	return id
+})
 
 // stateOf is the status file's state in phase p, "" for a phase that lasts
 // no longer than a turn of the loop (the next phase writes the file).
@@ -49,7 +68,7 @@ func (sv *supervision) writeStatus(d time.Duration) {
 	if sv.s.StatusFile == "" || state == "" {
 		return
 	}
-	snap := snapshot{State: state, Runs: sv.runs, LastStatus: sv.last.statusText()}
+	snap := snapshot{State: state, Runs: sv.runs, LastStatus: sv.last.statusText(), Supervisor: self()}
 	if sv.phase == backoff {
 		snap.Backoff = d
 	}
@@ -71,5 +90,11 @@ func (s snapshot) write(path string) error {
 		b.WriteString("started=\nstarted_at=\n")
 	}
 	fmt.Fprintf(&b, "backoff=%s\nupdated_at=%s\n", s.Backoff, time.Now().UTC().Format(time.RFC3339Nano))
+	// Appended: the keys before them keep their places for readers of old.
+	start := ""
+	if s.Supervisor.Start != 0 {
+		start = strconv.FormatUint(s.Supervisor.Start, 10)
+	}
+	fmt.Fprintf(&b, "supervisor_pid=%d\nsupervisor_start=%s\n", s.Supervisor.PID, start)
 	return fdio.WriteFileAtomic(path, []byte(b.String()), 0o644)
 }

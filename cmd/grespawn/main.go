@@ -5,6 +5,7 @@
 // Usage:
 //
 //	grespawn [OPTION]... [--] COMMAND [ARG]...
+//	grespawn --status FILE [--json]
 //
 // grespawn(1) in docs/ documents every option and exit status.
 package main
@@ -39,11 +40,14 @@ func program() cli.Program {
 	maxRuns, maxFailures, logBackups := cli.Count(0), cli.Count(0), cli.Count(respawn.DefaultLogBackups)
 	restart := cli.NewChoice(&sup.Policy.Restart, "when", []string{"always", "on-failure", "never"},
 		[]respawn.When{respawn.Always, respawn.OnFailure, respawn.Never})
+	var statusPath cli.NonEmpty
+	var statusJSON bool
 	var fs *pflag.FlagSet
 	return cli.Program{
-		Name:     "grespawn",
-		Synopsis: "[OPTION]... [--] COMMAND [ARG]...",
-		Summary:  "Run COMMAND, and run it again when it exits, until a limit or a stop.",
+		Name: "grespawn",
+		Synopsis: "[OPTION]... [--] COMMAND [ARG]...\n" +
+			"  or:  grespawn --status FILE [--json]",
+		Summary: "Run COMMAND, and run it again when it exits, until a limit or a stop;\nor report on such a supervision by its --status-file.",
 		Details: `SIGTERM or SIGINT to grespawn stops COMMAND (SIGKILL after --stop-timeout)
 and ends grespawn with COMMAND's status; every other signal is passed on.`,
 		Flags: func(f *pflag.FlagSet) {
@@ -63,6 +67,8 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			f.BoolVar(&sup.SignalGroup, "signal-group", false, "forward signals to COMMAND's whole process group")
 			f.Var((*cli.NonEmpty)(&sup.Pidfile), "pidfile", "COMMAND daemonizes: supervise the process named in `FILE`")
 			f.Var((*cli.NonEmpty)(&sup.StatusFile), "status-file", "keep `FILE` up to date with pid, runs, last status, start time, backoff")
+			f.Var(&statusPath, "status", "report on the supervision of status `FILE`: exit 0 running, 1 dead, 3 not running, 4 unknown")
+			f.BoolVar(&statusJSON, "json", false, "with --status, print one JSON object instead of a line")
 			f.VarP((*cli.NonEmpty)(&logPath), "log", "l", "append COMMAND's standard output and error to `FILE` (-: to standard output)")
 			f.Var((*cli.NonEmpty)(&stderrLogPath), "stderr-log", "append COMMAND's standard error to `FILE` instead")
 			f.Var(&logMax, "log-max-size", "rotate the log before it grows past `SIZE` (0: never)")
@@ -76,7 +82,14 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			f.Var(&debounce, "watch-debounce", "restart once no change has come for `D`")
 			f.Var(&pdeathsig, "pdeathsig", "send COMMAND `SIG` if grespawn dies (Linux)")
 		},
+		OperandsOptional: func() bool { return fs.Changed("status") || fs.Changed("json") },
 		Run: func(argv []string) error {
+			if fs.Changed("status") || fs.Changed("json") {
+				if err := checkStatusMode(fs, argv); err != nil {
+					return err
+				}
+				return queryStatus(string(statusPath), statusJSON, os.Stdout)
+			}
 			if err := checkOptions(fs, time.Duration(window), sup.Watch); err != nil {
 				return err
 			}

@@ -6,7 +6,7 @@
 function __gdetach_grespawn_command
     set -l tokens (commandline -opc) (commandline -ct)
     set -e tokens[1]
-    argparse -s m/max= restart= success-codes= delay= min-uptime= max-delay= max-failures= window= stop-timeout= stop-signal= restart-signal= map-status= signal-group pidfile= status-file= l/log= stderr-log= log-max-size= log-backups= 'log-timestamps=?' log-timestamp-format= log-events log-reopen-signal= watch=+ watch-debounce= pdeathsig= h/help V/version -- $tokens 2>/dev/null
+    argparse -s m/max= restart= success-codes= delay= min-uptime= max-delay= max-failures= window= stop-timeout= stop-signal= restart-signal= map-status= signal-group pidfile= status-file= status= json l/log= stderr-log= log-max-size= log-backups= 'log-timestamps=?' log-timestamp-format= log-events log-reopen-signal= watch=+ watch-debounce= pdeathsig= h/help V/version -- $tokens 2>/dev/null
     or return 1
     set -q argv[1]
     or return 1
@@ -34,6 +34,8 @@ complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l map-statu
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l signal-group -d 'forward signals to COMMAND\'s whole process group'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l pidfile -r -F -d 'COMMAND daemonizes: supervise the process named in FILE'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l status-file -r -F -d 'keep FILE up to date with pid, runs, last status, start time, backoff'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l status -r -F -d 'report on the supervision of status FILE: exit 0 running, 1 dead, 3 not running, 4 unknown'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l json -d 'with --status, print one JSON object instead of a line'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -s l -l log -r -F -d 'append COMMAND\'s standard output and error to FILE (-: to standard output)'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l stderr-log -r -F -d 'append COMMAND\'s standard error to FILE instead'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l log-max-size -x -d 'rotate the log before it grows past SIZE (0: never)'
