@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gdetach/gdetach/account"
 	"github.com/gdetach/gdetach/fdio"
 	"golang.org/x/sys/unix"
 )
@@ -25,6 +26,8 @@ type LogConfig struct {
 	MaxSize    int64       // rotate before a write would take the file past it; 0: never
 	Backups    int         // FILE.1 (newest) … FILE.N; 0: the file is just emptied
 	Timestamps *Timestamps // prefix each line with the time it was read; nil: no
+
+	owner *account.Credential // given every file the log creates (Supervisor.Credential); nil: none
 }
 
 // StdStream is the descriptor (1 or 2) that path names as a log: "-" and
@@ -139,7 +142,7 @@ func (l *logFile) open() error {
 		return nil
 	}
 	path := l.cfg.Path
-	f, _, err := fdio.OpenCreate(path, os.O_WRONLY|os.O_APPEND|unix.O_NONBLOCK|unix.O_NOCTTY, 0o644)
+	f, created, err := fdio.OpenCreate(path, os.O_WRONLY|os.O_APPEND|unix.O_NONBLOCK|unix.O_NOCTTY, 0o644)
 	if errors.Is(err, unix.ENXIO) {
 		if fi, serr := os.Lstat(path); serr == nil && fi.Mode()&os.ModeNamedPipe != 0 {
 			return fmt.Errorf("%s is a FIFO that no process reads", path)
@@ -147,6 +150,13 @@ func (l *logFile) open() error {
 	}
 	if err != nil {
 		return err
+	}
+	if created {
+		if err := l.chown(f); err != nil {
+			f.Close()
+			os.Remove(path) // ours, and empty: best effort
+			return err
+		}
 	}
 	var st unix.Stat_t
 	if err := fdio.IgnoringEINTR(func() error { return unix.Fstat(int(f.Fd()), &st) }); err != nil {
@@ -188,8 +198,8 @@ func (l *logFile) checkOpened(st *unix.Stat_t) error {
 	} else if kind != l.kind {
 		return fmt.Errorf("%s is now %s, not %s as it was: refused", l.cfg.Path, kindName(kind), kindName(l.kind))
 	}
-	if int(st.Uid) == os.Geteuid() {
-		return nil
+	if int(st.Uid) == os.Geteuid() || (l.cfg.owner != nil && st.Uid == l.cfg.owner.UID) {
+		return nil // ours, or given by us to the command's user, whose log it is
 	}
 	var dir unix.Stat_t
 	if err := fdio.IgnoringEINTR(func() error { return unix.Stat(filepath.Dir(l.cfg.Path), &dir) }); err != nil {
@@ -570,13 +580,19 @@ func (e *RotateError) Error() string { return "cannot rotate the log: " + e.Err.
 func (e *RotateError) Unwrap() error { return e.Err }
 
 // freshFile makes an empty file beside the log, by a temporary name
-// (.FILE.*, which a watch ignores), for appending, mode 0644.
+// (.FILE.*, which a watch ignores), for appending, mode 0644, owned by the
+// log's owner if it has one.
 func (l *logFile) freshFile() (*os.File, error) {
 	f, err := os.CreateTemp(filepath.Dir(l.cfg.Path), "."+filepath.Base(l.cfg.Path)+".*")
 	if err != nil {
 		return nil, err
 	}
 	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	if err := l.chown(f); err != nil {
 		f.Close()
 		os.Remove(f.Name())
 		return nil, err
@@ -591,6 +607,16 @@ func (l *logFile) freshFile() (*os.File, error) {
 		return nil, os.NewSyscallError("fcntl", err)
 	}
 	return f, nil
+}
+
+// chown gives f, a file the log has just created, to the owner, if any: the
+// command's user can read its log, and logrotate's create, which copies
+// the owner, keeps it so.
+func (l *logFile) chown(f *os.File) error {
+	if l.cfg.owner == nil {
+		return nil
+	}
+	return f.Chown(int(l.cfg.owner.UID), int(l.cfg.owner.GID))
 }
 
 // shift moves FILE.N-1 to FILE.N … FILE to FILE.1, as far as backups are
