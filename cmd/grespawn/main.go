@@ -10,13 +10,16 @@
 package main
 
 import (
+	"fmt"
 	"log"
 	"os"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/gdetach/gdetach/account"
 	"github.com/gdetach/gdetach/cmd/internal/cli"
+	"github.com/gdetach/gdetach/envfile"
 	"github.com/gdetach/gdetach/respawn"
 	"github.com/spf13/pflag"
 )
@@ -37,6 +40,7 @@ func program() cli.Program {
 	maxRuns, maxFailures, logBackups := cli.Count(0), cli.Count(0), cli.Count(respawn.DefaultLogBackups)
 	restart := cli.NewChoice(&sup.Policy.Restart, "when", []string{"always", "on-failure", "never"},
 		[]respawn.When{respawn.Always, respawn.OnFailure, respawn.Never})
+	var runUser, envFile cli.NonEmpty // issue 16: runAs
 	var fs *pflag.FlagSet
 	return cli.Program{
 		Name:     "grespawn",
@@ -70,6 +74,10 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			f.StringArrayVar(&sup.Watch, "watch", nil, "restart COMMAND when files under `PATH` change (repeatable)")
 			f.Var(&debounce, "watch-debounce", "restart once no change has come for `D`")
 			f.Var(&pdeathsig, "pdeathsig", "send COMMAND `SIG` if grespawn dies (Linux)")
+			// Issue 16: the user, the directory and the environment of COMMAND.
+			f.VarP(&runUser, "user", "u", "run COMMAND as `USER` (or USER:GROUP), with its groups, HOME, USER, LOGNAME; another user needs root")
+			f.VarP((*cli.NonEmpty)(&sup.Dir), "chdir", "c", "run COMMAND in `DIR`")
+			f.Var(&envFile, "env-file", "add the KEY=VALUE lines of `FILE`, read once, to COMMAND's environment")
 		},
 		Run: func(argv []string) error {
 			if err := checkOptions(fs, time.Duration(window), sup.Watch); err != nil {
@@ -106,6 +114,9 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 					return cli.Usagef("invalid argument '%s' for '--log-reopen-signal': %v", reopenSignal.String(), err)
 				}
 				sup.ReopenSignal = syscall.Signal(reopenSignal)
+			}
+			if err := runAs(&sup, string(runUser), string(envFile)); err != nil {
+				return err
 			}
 			status, err := sup.Run()
 			if err != nil {
@@ -173,6 +184,26 @@ func checkTZ(loc *time.Location) error {
 	}
 	if err != nil {
 		return cli.Usagef("invalid TZ '%s' for '--log-timestamps=local': no such time zone (a name such as Europe/Paris, from the tzdata files; not a POSIX rule)", tz)
+	}
+	return nil
+}
+
+// runAs sets the user COMMAND runs as (--user) and what its environment
+// gets (--env-file, read once, here).
+func runAs(sup *respawn.Supervisor, user, envFile string) error {
+	if user != "" {
+		cred, err := account.Lookup(user)
+		if err != nil {
+			return err
+		}
+		sup.Credential = cred
+	}
+	if envFile != "" {
+		env, err := envfile.Read(envFile)
+		if err != nil {
+			return fmt.Errorf("environment file: %w", err)
+		}
+		sup.Env = env
 	}
 	return nil
 }
