@@ -53,6 +53,11 @@ func (s *Supervisor) runAs() (runAs, error) {
 		if err := ra.checkDir(); err != nil {
 			return ra, err
 		}
+		if ra.env != nil {
+			// As os/exec sets it for a Dir when Env is nil: PWD is the
+			// command's directory, not this process's.
+			ra.env = append(ra.env, "PWD="+ra.dir)
+		}
 	}
 	return ra, nil
 }

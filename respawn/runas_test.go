@@ -83,6 +83,13 @@ func TestRunAsDir(t *testing.T) {
 	if err != nil || ra.dir != dir {
 		t.Errorf("runAs() with Dir . = %+v, %v; want dir %s, absolute", ra, err, dir)
 	}
+	// os/exec sets PWD for a Dir only with Env nil; with one, runAs does.
+	if ra, _ = (&Supervisor{Dir: ".", Env: []string{"A=1"}}).runAs(); ra.dir != dir {
+		t.Fatalf("runAs() with Dir . = %+v", ra)
+	}
+	if pwd, _ := lastValue(ra.env, "PWD"); pwd != dir {
+		t.Errorf("PWD=%q with an environment, want %q", pwd, dir)
+	}
 	for d, errno := range map[string]syscall.Errno{filepath.Join(dir, "missing"): syscall.ENOENT, file: syscall.ENOTDIR} {
 		_, err := (&Supervisor{Dir: d}).runAs()
 		var de *dirError
