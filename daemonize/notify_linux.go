@@ -9,11 +9,13 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gdetach/gdetach/account"
 )
 
 // listenNotify opens the socket, with SO_PASSCRED: every message comes with
 // its sender's PID.
-func listenNotify(cred *credential) (n *notifySocket, err error) {
+func listenNotify(cred *account.Credential) (n *notifySocket, err error) {
 	dir, err := os.MkdirTemp("", "gdaemonize-notify-")
 	if err != nil {
 		return nil, fmt.Errorf("notify socket: %w", err)

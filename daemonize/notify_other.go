@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+
+	"github.com/gdetach/gdetach/account"
 )
 
 // listenNotify: the sd_notify protocol is systemd's, and telling which
 // process sent READY=1 (SO_PASSCRED) is Linux's.
-func listenNotify(cred *credential) (*notifySocket, error) {
+func listenNotify(cred *account.Credential) (*notifySocket, error) {
 	return nil, fmt.Errorf("--notify-await needs Linux, to tell which process sends READY=1 (SO_PASSCRED): %w", errors.ErrUnsupported)
 }
 

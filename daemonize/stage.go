@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gdetach/gdetach/account"
 	"github.com/gdetach/gdetach/execvp"
 	"github.com/gdetach/gdetach/fdio"
 	"github.com/gdetach/gdetach/pidfile"
@@ -40,7 +41,7 @@ type stageRequest struct {
 	Env           []string
 	Dir           string // absolute
 	Umask         int
-	Cred          *credential
+	Cred          *account.Credential
 	LockFD        int // descriptor of the locked file, or -1
 	PidFD         int // descriptor of the pidfile (may be LockFD), or -1
 	NotifyFD      int // descriptor of the notify socket, or -1
@@ -135,7 +136,7 @@ func (s *stage) run(sigs <-chan os.Signal) stageReport {
 		cmd.ExtraFiles = []*os.File{s.lock.OSFile()} // the daemon's fd 3
 	}
 	if c := req.Cred; c != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: c.UID, Gid: c.GID, Groups: c.Groups}}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.Syscall()}
 	}
 	if req.NotifyFD >= 0 {
 		cmd.Env = append(cmd.Env, "NOTIFY_SOCKET="+req.NotifyPath)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/gdetach/gdetach/account"
 	"github.com/gdetach/gdetach/envfile"
 	"github.com/gdetach/gdetach/execvp"
 	"github.com/gdetach/gdetach/fdio"
@@ -223,7 +224,7 @@ func killLeftovers(sid int, lock *pidfile.File, spare ...int) {
 // workDir is the daemon's working directory as an absolute path ("/" by
 // default), checked now so the caller hears about a bad one, and checked as
 // the user the daemon runs as, if it is another.
-func workDir(dir string, cred *credential, user string) (string, error) {
+func workDir(dir string, cred *account.Credential, user string) (string, error) {
 	if dir == "" {
 		return "/", nil
 	}
@@ -236,7 +237,7 @@ func workDir(dir string, cred *credential, user string) (string, error) {
 		err = &os.PathError{Op: "chdir", Path: abs, Err: syscall.ENOTDIR}
 	}
 	if err == nil && cred != nil {
-		if err = searchableBy(abs, cred); err != nil {
+		if err = cred.Searchable(abs); err != nil {
 			return "", fmt.Errorf("change directory as %s: %w", user, err)
 		}
 	}
@@ -246,42 +247,10 @@ func workDir(dir string, cred *credential, user string) (string, error) {
 	return abs, nil
 }
 
-// searchableBy checks that the user of cred may reach directory dir: search
-// permission on it and on every directory above it, by the mode bits (an
-// ACL may grant more; the daemon's chdir is the last word).
-func searchableBy(dir string, cred *credential) error {
-	if cred.UID == 0 {
-		return nil
-	}
-	for p := dir; ; p = filepath.Dir(p) {
-		st, err := os.Stat(p)
-		if err != nil {
-			return err
-		}
-		sys := st.Sys().(*syscall.Stat_t)
-		perm := st.Mode().Perm()
-		var bit os.FileMode
-		switch {
-		case sys.Uid == cred.UID:
-			bit = 0o100
-		case sys.Gid == cred.GID || slices.Contains(cred.Groups, sys.Gid):
-			bit = 0o010
-		default:
-			bit = 0o001
-		}
-		if perm&bit == 0 {
-			return &os.PathError{Op: "chdir", Path: dir, Err: syscall.EACCES}
-		}
-		if p == "/" {
-			return nil
-		}
-	}
-}
-
 // environment is the daemon's environment: the caller's, with the user's
 // HOME, USER and LOGNAME under -u, then the settings (the environment file's,
 // then -E's), and the defaults daemonize(1) gives PATH and IFS when unset.
-func environment(base, settings []string, cred *credential) []string {
+func environment(base, settings []string, cred *account.Credential) []string {
 	env := map[string]string{}
 	var order []string
 	set := func(kv string) {
@@ -317,7 +286,7 @@ func environment(base, settings []string, cred *credential) []string {
 // openStdio opens the daemon's standard input (/dev/null), output and error.
 // Output and error that name the same file, by whatever path, share one open
 // file; neither may be the pidfile or the lock file.
-func openStdio(cfg *Config, cred *credential, g *guard) (std [3]*os.File, err error) {
+func openStdio(cfg *Config, cred *account.Credential, g *guard) (std [3]*os.File, err error) {
 	defer func() {
 		if err != nil {
 			closeAll(std[:])
@@ -354,7 +323,7 @@ func openStdio(cfg *Config, cred *credential, g *guard) (std [3]*os.File, err er
 // the lock file, and truncated (if truncate) only once that is known. It is
 // written in append mode either way, so that a logrotate copytruncate
 // leaves no hole where the daemon's offset was.
-func openOutput(name string, truncate bool, mode os.FileMode, cred *credential, g *guard) (f *os.File, err error) {
+func openOutput(name string, truncate bool, mode os.FileMode, cred *account.Credential, g *guard) (f *os.File, err error) {
 	f, created, err := fdio.OpenCreate(name, os.O_WRONLY|os.O_APPEND|syscall.O_NONBLOCK|syscall.O_NOCTTY, mode)
 	if err != nil {
 		return nil, noFollowReason(err)

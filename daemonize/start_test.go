@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gdetach/gdetach/account"
 	"github.com/gdetach/gdetach/pidfile"
 	"github.com/gdetach/gdetach/tests/testutil"
 )
@@ -195,7 +196,7 @@ func TestStartNotifyAwait(t *testing.T) {
 }
 
 func TestEnvironment(t *testing.T) {
-	cred := &credential{Env: []string{"HOME=/home/app", "USER=app", "LOGNAME=app"}}
+	cred := &account.Credential{Env: []string{"HOME=/home/app", "USER=app", "LOGNAME=app"}}
 	got := environment([]string{"HOME=/root", "PATH=/bin", "A=1"}, []string{"A=2", "B=3"}, cred)
 	want := []string{"HOME=/home/app", "PATH=/bin", "A=2", "USER=app", "LOGNAME=app", "B=3", "IFS= \t\n"}
 	if !slices.Equal(got, want) {
@@ -214,28 +215,4 @@ func readPID(path string) (int, error) {
 	}
 	defer f.Close()
 	return f.ReadPID()
-}
-
-// A numeric ID that no account has is used as it is, with the same number
-// as group and no other (the README's promise for static builds, whose
-// lookup reads /etc/passwd only); one that is no uid_t is refused.
-func TestLookupUserNumericWithoutAccount(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("-u is root's")
-	}
-	cred, err := lookupUser("54321")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cred.UID != 54321 || cred.GID != 54321 || len(cred.Groups) != 0 {
-		t.Errorf("credential %+v, want uid and gid 54321, no groups", cred)
-	}
-	if want := []string{"HOME=/", "USER=54321", "LOGNAME=54321"}; !slices.Equal(cred.Env, want) {
-		t.Errorf("environment %q, want %q", cred.Env, want)
-	}
-	for _, bad := range []string{"4294967295", "4294967296", "-5", "+5"} {
-		if _, err := lookupUser(bad); err == nil || (err.Error() != "invalid user ID '"+bad+"'" && err.Error() != "unknown user '"+bad+"'") {
-			t.Errorf("lookupUser(%q) = %v, want it refused", bad, err)
-		}
-	}
 }

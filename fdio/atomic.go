@@ -99,6 +99,10 @@ func (f *AtomicFile) Commit(data []byte) (err error) {
 	return os.Rename(f.tmp.Name(), f.path)
 }
 
+// Chown gives the replacement to uid and gid, before Commit puts it in
+// place.
+func (f *AtomicFile) Chown(uid, gid int) error { return f.tmp.Chown(uid, gid) }
+
 // Abort removes the temporary file; the target is untouched.
 func (f *AtomicFile) Abort() {
 	_ = f.tmp.Close()           // best effort: it is being thrown away

@@ -35,7 +35,7 @@ func TestSnapshotWrite(t *testing.T) {
 	path := t.TempDir() + "/status"
 	started := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	s := snapshot{State: "running", PID: 42, Runs: 3, LastStatus: "exit 1", Started: started, Backoff: 0}
-	if err := s.write(path); err != nil {
+	if err := s.write(path, nil); err != nil {
 		t.Fatal(err)
 	}
 	got := readFileT(t, path)

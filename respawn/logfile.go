@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gdetach/gdetach/account"
 	"github.com/gdetach/gdetach/fdio"
 	"golang.org/x/sys/unix"
 )
@@ -25,6 +26,8 @@ type LogConfig struct {
 	MaxSize    int64       // rotate before a write would take the file past it; 0: never
 	Backups    int         // FILE.1 (newest) … FILE.N; 0: the file is just emptied
 	Timestamps *Timestamps // prefix each line with the time it was read; nil: no
+
+	owner *account.Credential // given every file the log creates (Supervisor.Credential); nil: none
 }
 
 // StdStream is the descriptor (1 or 2) that path names as a log: "-" and
@@ -157,7 +160,7 @@ func (l *logFile) open() error {
 		return nil
 	}
 	path := l.cfg.Path
-	f, _, err := fdio.OpenCreate(path, os.O_WRONLY|os.O_APPEND|unix.O_NONBLOCK|unix.O_NOCTTY, 0o644)
+	f, created, err := fdio.OpenCreate(path, os.O_WRONLY|os.O_APPEND|unix.O_NONBLOCK|unix.O_NOCTTY, 0o644)
 	if fdio.IsSymlinkRefused(err) {
 		return fmt.Errorf("%s is a symbolic link: refused, never followed", path)
 	}
@@ -168,6 +171,13 @@ func (l *logFile) open() error {
 	}
 	if err != nil {
 		return err
+	}
+	if created {
+		if err := l.chown(f); err != nil {
+			f.Close()
+			os.Remove(path) // ours, and empty: best effort
+			return err
+		}
 	}
 	var st unix.Stat_t
 	if err := fdio.IgnoringEINTR(func() error { return unix.Fstat(int(f.Fd()), &st) }); err != nil {
@@ -223,7 +233,8 @@ func (l *logFile) checkOpened(st *unix.Stat_t) error {
 		// file of this process's user (/etc/shadow, for root) there.
 		return fmt.Errorf("%s has %d names (hard links), in a sticky directory that anyone can write: refused", l.cfg.Path, st.Nlink)
 	}
-	if int(st.Uid) != os.Geteuid() && st.Uid != dir.Uid {
+	ours := int(st.Uid) == os.Geteuid() || (l.cfg.owner != nil && st.Uid == l.cfg.owner.UID) // or given by us to the command's user, whose log it is
+	if !ours && st.Uid != dir.Uid {
 		return fmt.Errorf("%s belongs to user %d, in a sticky directory that anyone can write: refused, as fs.protected_regular would", l.cfg.Path, st.Uid)
 	}
 	return nil
@@ -603,13 +614,19 @@ func (e *RotateError) Error() string { return "cannot rotate the log: " + e.Err.
 func (e *RotateError) Unwrap() error { return e.Err }
 
 // freshFile makes an empty file beside the log, by a temporary name
-// (.FILE.*, which a watch ignores), for appending, mode 0644.
+// (.FILE.*, which a watch ignores), for appending, mode 0644, owned by the
+// log's owner if it has one.
 func (l *logFile) freshFile() (*os.File, error) {
 	f, err := os.CreateTemp(filepath.Dir(l.cfg.Path), "."+filepath.Base(l.cfg.Path)+".*")
 	if err != nil {
 		return nil, err
 	}
 	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	if err := l.chown(f); err != nil {
 		f.Close()
 		os.Remove(f.Name())
 		return nil, err
@@ -624,6 +641,16 @@ func (l *logFile) freshFile() (*os.File, error) {
 		return nil, os.NewSyscallError("fcntl", err)
 	}
 	return f, nil
+}
+
+// chown gives f, a file the log has just created, to the owner, if any: the
+// command's user can read its log, and logrotate's create, which copies
+// the owner, keeps it so.
+func (l *logFile) chown(f *os.File) error {
+	if l.cfg.owner == nil {
+		return nil
+	}
+	return f.Chown(int(l.cfg.owner.UID), int(l.cfg.owner.GID))
 }
 
 // shift moves FILE.N-1 to FILE.N … FILE to FILE.1, as far as backups are

@@ -17,7 +17,9 @@ func (sv *supervision) openLogs() error {
 		if cfg == nil {
 			return nil, nil
 		}
-		l, err := openLog(*cfg, sv.ev.prefix(), func(err error) {
+		c := *cfg
+		c.owner = sv.as.owner
+		l, err := openLog(c, sv.ev.prefix(), func(err error) {
 			// On standard error alone: not into the events' log, which may
 			// be this one.
 			if re := (*RotateError)(nil); errors.As(err, &re) {

@@ -47,7 +47,7 @@ func goneIdentity(t *testing.T) process.Identity {
 func writeSnapshot(t *testing.T, s snapshot) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "status")
-	if err := s.write(path); err != nil {
+	if err := s.write(path, nil); err != nil {
 		t.Fatal(err)
 	}
 	return path

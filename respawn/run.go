@@ -19,9 +19,9 @@ import (
 const settleIdle = time.Second
 
 // start starts a run, after killing what is left of the last one. A
-// command that cannot be started is a failed run when it ran before, and
-// the error (an *execvp.Error) the first time; any other error is the
-// supervision's own.
+// command that cannot be started (or not in its directory) is a failed run
+// when it ran before, and the error (an *execvp.Error, a *dirError) the
+// first time; any other error is the supervision's own.
 func (sv *supervision) start() error {
 	s := sv.s
 	if sv.runs > 0 {
@@ -35,6 +35,7 @@ func (sv *supervision) start() error {
 		Args: s.Argv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		SysProcAttr: procAttr(s.Pdeathsig),
 	}
+	sv.as.apply(cmd)
 	var output *capture
 	if sv.out != nil || sv.err != nil {
 		var err error
@@ -51,24 +52,38 @@ func (sv *supervision) start() error {
 	sv.runs++
 	bootStart := process.SinceBoot(time.Now())
 	started := time.Now()
-	// The signals the Go runtime cannot catch are ignored while no run
-	// starts, so that they cannot kill the supervision; the command gets
-	// them at their default action (an ignored signal stays ignored across
-	// exec).
-	sv.unmanaged()
-	proc, err := execvp.Start(cmd, s.Argv[0])
-	sv.unmanaged = session.IgnoreUnmanaged()
+	// The directory first: the child's own chdir would fail as the
+	// command's execution does (ENOENT, EACCES), and read as one.
+	err := sv.as.checkDir()
+	var proc *exec.Cmd
+	if err == nil {
+		// The signals the Go runtime cannot catch are ignored while no run
+		// starts, so that they cannot kill the supervision; the command gets
+		// them at their default action (an ignored signal stays ignored across
+		// exec).
+		sv.unmanaged()
+		proc, err = execvp.Start(cmd, s.Argv[0])
+		sv.unmanaged = session.IgnoreUnmanaged()
+		var ee *execvp.Error
+		if errors.As(err, &ee) {
+			if derr := sv.as.checkDir(); derr != nil {
+				err = derr // gone or closed since: the chdir failed, not the exec
+			}
+		}
+	}
 	if output != nil {
 		output.closeWriters()
 	}
 	var ee *execvp.Error
-	if errors.As(err, &ee) && sv.runs > 1 {
+	var de *dirError
+	switch {
+	case sv.runs == 1 || err == nil:
+	case errors.As(err, &ee):
 		// It ran before: a failed run, as short as a run can be.
-		output.open()
-		sv.last = notRunEnd(ee)
-		v, h := sv.decide(0)
-		sv.history = h
-		sv.settle(v, output, fmt.Sprintf("cannot run %s: %s", sv.name, execvp.Strerror(ee.Err)))
+		sv.notRun(notRunEnd(ee), output, fmt.Sprintf("cannot run %s: %s", sv.name, execvp.Strerror(ee.Err)))
+		return nil
+	case errors.As(err, &de):
+		sv.notRun(runEnd{kind: notRun, code: 125, why: de.Error()}, output, fmt.Sprintf("cannot run %s: %v", sv.name, de))
 		return nil
 	}
 	if err != nil {
@@ -85,6 +100,16 @@ func (sv *supervision) start() error {
 	output.open() // after the line above, which the log has before the run's
 	sv.enter(running, -1)
 	return nil
+}
+
+// notRun ends a run that could not start, after others did, as a failed
+// run as short as a run can be.
+func (sv *supervision) notRun(end runEnd, output *capture, note string) {
+	output.open()
+	sv.last = end
+	v, h := sv.decide(0)
+	sv.history = h
+	sv.settle(v, output, note)
 }
 
 // reap collects every child that has exited: the run's process, or any

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gdetach/gdetach/account"
 	"github.com/gdetach/gdetach/fdio"
 	"github.com/gdetach/gdetach/process"
 )
@@ -75,13 +76,14 @@ func (sv *supervision) writeStatus(d time.Duration) {
 	if sv.run != nil {
 		snap.PID, snap.Started = sv.run.pid, sv.run.started
 	}
-	if err := snap.write(sv.s.StatusFile); err != nil {
+	if err := snap.write(sv.s.StatusFile, sv.as.owner); err != nil {
 		sv.ev.printf("cannot write the status file: %v", err)
 	}
 }
 
-// write replaces path with the snapshot, atomically, one key=value per line.
-func (s snapshot) write(path string) error {
+// write replaces path with the snapshot, atomically, one key=value per line,
+// in a file given to owner if not nil.
+func (s snapshot) write(path string, owner *account.Credential) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "state=%s\npid=%d\nruns=%d\nlast_status=%s\n", s.State, s.PID, s.Runs, s.LastStatus)
 	if !s.Started.IsZero() {
@@ -96,5 +98,15 @@ func (s snapshot) write(path string) error {
 		start = strconv.FormatUint(s.Supervisor.Start, 10)
 	}
 	fmt.Fprintf(&b, "supervisor_pid=%d\nsupervisor_start=%s\n", s.Supervisor.PID, start)
-	return fdio.WriteFileAtomic(path, []byte(b.String()), 0o644)
+	f, err := fdio.CreateAtomic(path, 0o644)
+	if err != nil {
+		return err
+	}
+	if owner != nil {
+		if err := f.Chown(int(owner.UID), int(owner.GID)); err != nil {
+			f.Abort()
+			return err
+		}
+	}
+	return f.Commit([]byte(b.String()))
 }

@@ -17,7 +17,7 @@ import (
 // in keys appended after those of old, which keep their order.
 func TestStatusFileNamesItsWriter(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "status")
-	if err := (snapshot{State: "running", PID: 42, Runs: 1, Started: time.Now(), Supervisor: self()}).write(path); err != nil {
+	if err := (snapshot{State: "running", PID: 42, Runs: 1, Started: time.Now(), Supervisor: self()}).write(path, nil); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(path)

@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gdetach/gdetach/execvp"
+	"github.com/gdetach/gdetach/account"
 	"github.com/gdetach/gdetach/fdio"
 	"github.com/gdetach/gdetach/session"
 )
@@ -85,6 +85,27 @@ type Supervisor struct {
 	// (Linux).
 	Pdeathsig syscall.Signal
 
+	// Credential, if not nil, is the user the command runs as: its IDs and
+	// groups, and its HOME, USER and LOGNAME in the command's environment.
+	// The log files and the status file that the supervision creates are
+	// given to that user (an existing log keeps its owner); the supervision
+	// itself keeps this process's user, to signal and reap. Changing user
+	// needs root: without it, Credential may only be this process's own user
+	// and group, and sets the environment alone.
+	Credential *account.Credential
+
+	// Dir, if not "", is the directory the command runs in, checked when
+	// Run starts and before every run: a run that cannot start there is a
+	// failed run, of status 125. A relative command name is relative to it,
+	// as after cd DIR; the files named here (Pidfile, StatusFile, the logs,
+	// Watch) stay relative to this process's directory.
+	Dir string
+
+	// Env is added to the command's environment: this process's, then
+	// Credential's, then Env, a later setting of a name replacing an
+	// earlier one. COMMAND is looked up in the PATH that results.
+	Env []string
+
 	// Logger receives the supervision's one-line messages; its prefix (the
 	// command's name, "grespawn: ") also begins the lines the log file gets
 	// of its own. Nil discards them.
@@ -137,6 +158,7 @@ type run struct {
 // A supervision is the state of one call to Run.
 type supervision struct {
 	s     *Supervisor
+	as    runAs  // the user, directory and environment of every run
 	name  string // the command's base name, for messages
 	ev    *eventLog
 	out   *logFile // the log of the command's standard output, if any
@@ -181,7 +203,11 @@ func (s *Supervisor) Run() (int, error) {
 	if err := s.checkSignals(); err != nil {
 		return 0, err
 	}
-	if _, err := execvp.LookPath(s.Argv[0], os.Environ()); err != nil {
+	as, err := s.runAs()
+	if err != nil {
+		return 0, err
+	}
+	if err := as.lookPath(s.Argv[0]); err != nil {
 		return 0, err
 	}
 	if s.StatusFile != "" {
@@ -191,7 +217,7 @@ func (s *Supervisor) Run() (int, error) {
 			return 0, fmt.Errorf("status file: %w", err)
 		}
 	}
-	sv := &supervision{s: s, name: filepath.Base(s.Argv[0]), ev: newEventLog(s.Logger),
+	sv := &supervision{s: s, as: as, name: filepath.Base(s.Argv[0]), ev: newEventLog(s.Logger),
 		followed: make(chan int, 1), unmanaged: session.DefaultUnmanaged} // even if they were ignored when grespawn started
 	defer sv.ev.close()
 	defer func() { sv.unmanaged() }()
@@ -202,7 +228,6 @@ func (s *Supervisor) Run() (int, error) {
 	if err := becomeSubreaper(); err != nil {
 		sv.ev.always("%v: orphans of the command go to init", err)
 	}
-	var err error
 	if sv.watch, err = startWatch(s.Watch, sv.ownFiles()); err != nil {
 		return 0, fmt.Errorf("watch: %w", err)
 	}

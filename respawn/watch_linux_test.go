@@ -75,7 +75,7 @@ func TestWatchIgnoresOwnFiles(t *testing.T) {
 	mustWrite(t, log+".1", "line\n")
 	mustWrite(t, log+"-20261130", "line\n")          // logrotate's dateext
 	mustWrite(t, log+"-2026113001.backup", "line\n") // and the file it moves aside
-	if err := (snapshot{State: "running"}).write(status); err != nil {
+	if err := (snapshot{State: "running"}).write(status, nil); err != nil {
 		t.Fatal(err)
 	}
 	if changed(w, 300*time.Millisecond) {

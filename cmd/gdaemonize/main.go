@@ -52,7 +52,7 @@ func program() cli.Program {
 			f.Var(&envFile, "env-file", "add the KEY=VALUE lines of `FILE` to the environment, before -E")
 			f.VarP(&pidfile, "pidfile", "p", "write the daemon's PID to `FILE`, locked while it runs")
 			f.VarP(&lockfile, "lockfile", "l", "lock `FILE` (created mode 0600) instead of the pidfile")
-			f.VarP(&user, "user", "u", "run as `USER`, with its groups, HOME, USER, LOGNAME (root only)")
+			f.VarP(&user, "user", "u", "run as `USER` (or USER:GROUP), with its groups, HOME, USER, LOGNAME (root only)")
 			f.BoolVarP(&verbose, "verbose", "v", false, "say what is done, on standard error")
 			f.Var(&umask, "umask", "the daemon's umask: `MODE` in octal")
 			f.BoolVar(&cfg.NotifyAwait, "notify-await", false, "return only when COMMAND sends READY=1 to $NOTIFY_SOCKET")

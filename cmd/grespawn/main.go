@@ -11,6 +11,7 @@
 package main
 
 import (
+	"fmt"
 	"log"
 	"os"
 	"regexp"
@@ -18,7 +19,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gdetach/gdetach/account"
 	"github.com/gdetach/gdetach/cmd/internal/cli"
+	"github.com/gdetach/gdetach/envfile"
 	"github.com/gdetach/gdetach/respawn"
 	"github.com/spf13/pflag"
 )
@@ -42,6 +45,7 @@ func program() cli.Program {
 		[]respawn.When{respawn.Always, respawn.OnFailure, respawn.Never})
 	var statusPath cli.NonEmpty
 	var statusJSON bool
+	var runUser, envFile cli.NonEmpty // issue 16: runAs
 	var fs *pflag.FlagSet
 	return cli.Program{
 		Name: "grespawn",
@@ -81,6 +85,10 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			f.StringArrayVar(&sup.Watch, "watch", nil, "restart COMMAND when files under `PATH` change (repeatable)")
 			f.Var(&debounce, "watch-debounce", "restart once no change has come for `D`")
 			f.Var(&pdeathsig, "pdeathsig", "send COMMAND `SIG` if grespawn dies (Linux)")
+			// Issue 16: the user, the directory and the environment of COMMAND.
+			f.VarP(&runUser, "user", "u", "run COMMAND as `USER` (or USER:GROUP), with its groups, HOME, USER, LOGNAME; another user needs root")
+			f.VarP((*cli.NonEmpty)(&sup.Dir), "chdir", "c", "run COMMAND in `DIR`")
+			f.Var(&envFile, "env-file", "add the KEY=VALUE lines of `FILE`, read once, to COMMAND's environment")
 		},
 		OperandsOptional: func() bool { return fs.Changed("status") || fs.Changed("json") },
 		Run: func(argv []string) error {
@@ -137,6 +145,9 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 					return cli.Usagef("invalid argument '%s' for '--log-reopen-signal': %v", reopenSignal.String(), err)
 				}
 				sup.ReopenSignal = syscall.Signal(reopenSignal)
+			}
+			if err := runAs(&sup, string(runUser), string(envFile)); err != nil {
+				return err
 			}
 			status, err := sup.Run()
 			if err != nil {
@@ -213,3 +224,22 @@ func checkTZ(loc *time.Location) error {
 
 // utcRule matches the POSIX rules that mean UTC: UTC0, GMT, UTC+0 …
 var utcRule = regexp.MustCompile(`^(UTC|GMT|Z|UCT)([+-]?0+(:0+){0,2})?$`)
+// runAs sets the user COMMAND runs as (--user) and what its environment
+// gets (--env-file, read once, here).
+func runAs(sup *respawn.Supervisor, user, envFile string) error {
+	if user != "" {
+		cred, err := account.Lookup(user)
+		if err != nil {
+			return err
+		}
+		sup.Credential = cred
+	}
+	if envFile != "" {
+		env, err := envfile.Read(envFile)
+		if err != nil {
+			return fmt.Errorf("environment file: %w", err)
+		}
+		sup.Env = env
+	}
+	return nil
+}

@@ -27,7 +27,7 @@ complete -c gdaemonize -n 'not __gdetach_gdaemonize_command >/dev/null' -s E -l 
 complete -c gdaemonize -n 'not __gdetach_gdaemonize_command >/dev/null' -l env-file -r -F -d 'add the KEY=VALUE lines of FILE to the environment, before -E'
 complete -c gdaemonize -n 'not __gdetach_gdaemonize_command >/dev/null' -s p -l pidfile -r -F -d 'write the daemon\'s PID to FILE, locked while it runs'
 complete -c gdaemonize -n 'not __gdetach_gdaemonize_command >/dev/null' -s l -l lockfile -r -F -d 'lock FILE (created mode 0600) instead of the pidfile'
-complete -c gdaemonize -n 'not __gdetach_gdaemonize_command >/dev/null' -s u -l user -x -a '(__fish_complete_users)' -d 'run as USER, with its groups, HOME, USER, LOGNAME (root only)'
+complete -c gdaemonize -n 'not __gdetach_gdaemonize_command >/dev/null' -s u -l user -x -a '(__fish_complete_users)' -d 'run as USER (or USER:GROUP), with its groups, HOME, USER, LOGNAME (root only)'
 complete -c gdaemonize -n 'not __gdetach_gdaemonize_command >/dev/null' -s v -l verbose -d 'say what is done, on standard error'
 complete -c gdaemonize -n 'not __gdetach_gdaemonize_command >/dev/null' -l umask -x -d 'the daemon\'s umask: MODE in octal'
 complete -c gdaemonize -n 'not __gdetach_gdaemonize_command >/dev/null' -l notify-await -d 'return only when COMMAND sends READY=1 to $NOTIFY_SOCKET'

@@ -6,7 +6,7 @@
 function __gdetach_grespawn_command
     set -l tokens (commandline -opc) (commandline -ct)
     set -e tokens[1]
-    argparse -s m/max= restart= success-codes= delay= min-uptime= max-delay= max-failures= window= stop-timeout= stop-signal= restart-signal= map-status= signal-group pidfile= status-file= status= json l/log= stderr-log= log-max-size= log-backups= 'log-timestamps=?' log-timestamp-format= log-events log-reopen-signal= watch=+ watch-debounce= pdeathsig= h/help V/version -- $tokens 2>/dev/null
+    argparse -s m/max= restart= success-codes= delay= min-uptime= max-delay= max-failures= window= stop-timeout= stop-signal= restart-signal= map-status= signal-group pidfile= status-file= status= json l/log= stderr-log= log-max-size= log-backups= 'log-timestamps=?' log-timestamp-format= log-events log-reopen-signal= watch=+ watch-debounce= pdeathsig= u/user= c/chdir= env-file= h/help V/version -- $tokens 2>/dev/null
     or return 1
     set -q argv[1]
     or return 1
@@ -47,5 +47,8 @@ complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l log-reope
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l watch -r -F -d 'restart COMMAND when files under PATH change (repeatable)'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l watch-debounce -x -d 'restart once no change has come for D'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l pdeathsig -x -a 'HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS RTMIN RTMAX' -d 'send COMMAND SIG if grespawn dies (Linux)'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -s u -l user -x -a '(__fish_complete_users)' -d 'run COMMAND as USER (or USER:GROUP), with its groups, HOME, USER, LOGNAME; another user needs root'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -s c -l chdir -x -a '(__fish_complete_directories)' -d 'run COMMAND in DIR'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l env-file -r -F -d 'add the KEY=VALUE lines of FILE, read once, to COMMAND\'s environment'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -s h -l help -d 'display this help and exit'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -s V -l version -d 'output version information and exit'
