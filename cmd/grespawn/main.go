@@ -37,6 +37,7 @@ func program() cli.Program {
 	maxRuns, maxFailures, logBackups := cli.Count(0), cli.Count(0), cli.Count(respawn.DefaultLogBackups)
 	restart := cli.NewChoice(&sup.Policy.Restart, "when", []string{"always", "on-failure", "never"},
 		[]respawn.When{respawn.Always, respawn.OnFailure, respawn.Never})
+	hookTimeout := cli.Duration(respawn.DefaultHookTimeout)
 	var fs *pflag.FlagSet
 	return cli.Program{
 		Name:     "grespawn",
@@ -70,6 +71,8 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			f.StringArrayVar(&sup.Watch, "watch", nil, "restart COMMAND when files under `PATH` change (repeatable)")
 			f.Var(&debounce, "watch-debounce", "restart once no change has come for `D`")
 			f.Var(&pdeathsig, "pdeathsig", "send COMMAND `SIG` if grespawn dies (Linux)")
+			f.Var((*cli.NonEmpty)(&sup.OnExit), "on-exit", "after each run, run the shell command line `CMD`, told how the run ended in GRESPAWN_* variables")
+			f.Var(&hookTimeout, "on-exit-timeout", "stop an --on-exit hook that still runs after `D` (SIGTERM, then SIGKILL)")
 		},
 		Run: func(argv []string) error {
 			if err := checkOptions(fs, time.Duration(window), sup.Watch); err != nil {
@@ -83,6 +86,10 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			sup.StopTimeout = time.Duration(stopTimeout)
 			sup.WatchDebounce = time.Duration(debounce)
 			sup.Pdeathsig = syscall.Signal(pdeathsig)
+			if err := checkHook(fs, time.Duration(hookTimeout)); err != nil {
+				return err
+			}
+			sup.OnExitTimeout = time.Duration(hookTimeout)
 			var stamps *respawn.Timestamps
 			if fs.Changed("log-timestamps") || fs.Changed("log-timestamp-format") {
 				if err := checkTZ(zoneLoc); err != nil {
@@ -173,6 +180,18 @@ func checkTZ(loc *time.Location) error {
 	}
 	if err != nil {
 		return cli.Usagef("invalid TZ '%s' for '--log-timestamps=local': no such time zone (a name such as Europe/Paris, from the tzdata files; not a POSIX rule)", tz)
+	}
+	return nil
+}
+
+// checkHook rejects an --on-exit-timeout without a hook, or of no length
+// (a hook killed before it starts).
+func checkHook(fs *pflag.FlagSet, timeout time.Duration) error {
+	if fs.Changed("on-exit-timeout") && !fs.Changed("on-exit") {
+		return cli.Usagef("--on-exit-timeout goes with --on-exit")
+	}
+	if timeout == 0 {
+		return cli.Usagef("invalid argument '%v' for '--on-exit-timeout': it must be more than 0", timeout)
 	}
 	return nil
 }
