@@ -283,8 +283,10 @@ func (sv *supervision) enter(p phase, d time.Duration) {
 	}
 	sv.writeStatus(d)
 	if left == settling && p != settling {
-		// The run's end is final: its output is in the log, and what
-		// comes next is known. Its hook is due (hook.go).
+		// The run's end is final, and what comes next is known: its
+		// output is in the log (or, at a stop before it was, will be when
+		// the clean-up has drained it, before the last hook starts). Its
+		// hook is due (hook.go).
 		sv.runOver(d)
 	}
 }
