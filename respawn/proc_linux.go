@@ -27,27 +27,40 @@ func becomeSubreaper() error {
 // below this one (the subreaper's whole tree, whatever group or session it
 // moved to), and reaps it. The group needs no kill of its own: its members
 // are all below. (Killing it by number could hit a stranger once it is
-// empty and its number reused.)
-func killLeftovers(group int) { killDescendants() }
+// empty and its number reused.) The on-exit hook that runs, if any, is
+// spared, and told of its end if it is reaped here.
+func killLeftovers(group int, hooks *hooks) { killDescendants(hooks) }
 
-// killDescendants kills every child of this process and reaps it, until
-// none is left: their own children come back here as they die. With no
-// child left to reap it costs one wait4.
-func killDescendants() {
+// killDescendants kills every child of this process but the running hook
+// and reaps it, until none is left: their own children come back here as
+// they die. With no child left to reap it costs one wait4.
+func killDescendants(hooks *hooks) {
 	for {
 		var ws syscall.WaitStatus
 		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
 		switch {
-		case err == syscall.EINTR || pid > 0:
+		case pid > 0:
+			hooks.reaped(pid, ws)
+			continue
+		case err == syscall.EINTR:
 			continue
 		case err != nil: // ECHILD: none left
 			return
 		}
 		kids, _ := process.Children(os.Getpid())
+		killed := 0
 		for _, pid := range kids {
-			_ = unix.Kill(pid, unix.SIGKILL) // ours, and alive or a zombie: it cannot fail usefully
+			if !hooks.runs(pid) {
+				_ = unix.Kill(pid, unix.SIGKILL) // ours, and alive or a zombie: it cannot fail usefully
+				killed++
+			}
 		}
-		_, _ = syscall.Wait4(-1, &ws, 0, nil) // one of them dies, or ECHILD
+		if killed == 0 {
+			return // only the hook is left, and it runs on
+		}
+		if pid, _ := syscall.Wait4(-1, &ws, 0, nil); pid > 0 { // one of them dies (or the hook ends), or ECHILD
+			hooks.reaped(pid, ws)
+		}
 	}
 }
 

@@ -28,16 +28,19 @@ func becomeSubreaper() error {
 
 // killLeftovers kills what is left of the last run's process group, if
 // any, and reaps this process's children: without a subreaper, the rest of
-// the command's tree went to init.
-func killLeftovers(group int) {
+// the command's tree went to init. The on-exit hook, in a group of its own,
+// is told of its end if it is reaped here.
+func killLeftovers(group int, hooks *hooks) {
 	if group > 0 {
 		_ = syscall.Kill(-group, syscall.SIGKILL) // ESRCH: nothing left
 	}
 	for {
 		var ws syscall.WaitStatus
-		if pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil); err != nil || pid <= 0 {
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		if err != nil || pid <= 0 {
 			return
 		}
+		hooks.reaped(pid, ws)
 	}
 }
 

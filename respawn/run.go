@@ -27,7 +27,7 @@ func (sv *supervision) start() error {
 	if sv.runs > 0 {
 		// What the last run left (workers holding its port, say) must not
 		// stand in the next one's way.
-		killLeftovers(sv.lastGroup)
+		killLeftovers(sv.lastGroup, sv.hooks) // but not a hook that runs
 		sv.lastGroup = 0
 	}
 	sv.captures = slices.DeleteFunc(sv.captures, (*capture).finished)
@@ -127,6 +127,7 @@ func (sv *supervision) reap() {
 		if sv.run != nil && pid == sv.run.pid {
 			sv.runEnded(endOf(ws))
 		}
+		sv.hooks.reaped(pid, ws) // if it was the on-exit hook
 	}
 }
 
@@ -137,6 +138,7 @@ func (sv *supervision) runEnded(end runEnd) {
 	r := sv.run
 	sv.run = nil
 	uptime := time.Since(r.started).Round(time.Millisecond)
+	sv.ran = ranFor{pid: r.pid, uptime: uptime} // for its hook
 	note := fmt.Sprintf("%s (pid %d) %v after %v", sv.name, r.pid, end, uptime)
 	sv.lastGroup = r.group
 	switch sv.phase {

@@ -106,6 +106,16 @@ type Supervisor struct {
 	// earlier one. COMMAND is looked up in the PATH that results.
 	Env []string
 
+	// OnExit, if not empty, is a shell command line that /bin/sh -c runs
+	// after each run has ended and its output has settled, told how in its
+	// environment (GRESPAWN_RUN, GRESPAWN_STATUS, ...: grespawn(1), HOOKS).
+	// It runs in a process group of its own, on this process's standard
+	// error, one at a time, and never holds the supervision up (hook.go).
+	OnExit string
+	// OnExitTimeout bounds each run of OnExit: then its process group gets
+	// SIGTERM, and SIGKILL a second later. 0 means DefaultHookTimeout.
+	OnExitTimeout time.Duration
+
 	// Logger receives the supervision's one-line messages; its prefix (the
 	// command's name, "grespawn: ") also begins the lines the log file gets
 	// of its own. Nil discards them.
@@ -189,6 +199,9 @@ type supervision struct {
 	cleanStop bool           // that stop was asked by SIGTERM or the stop signal (commandStatus)
 	status    int            // done: the exit status
 	stopped   bool           // done: the state is stopped (a stop, or the last run succeeded), not gave-up
+
+	hooks *hooks // the on-exit hook, or nil
+	ran   ranFor // the PID and uptime of the run that ended last, for its hook
 }
 
 // Run supervises until the policy gives up, the command ends for good, or
@@ -220,6 +233,7 @@ func (s *Supervisor) Run() (int, error) {
 	sv := &supervision{s: s, as: as, name: filepath.Base(s.Argv[0]), ev: newEventLog(s.Logger),
 		followed: make(chan int, 1), unmanaged: session.DefaultUnmanaged} // even if they were ignored when grespawn started
 	defer sv.ev.close()
+	sv.hooks = newHooks(s, sv.ev)
 	defer func() { sv.unmanaged() }()
 	if err := sv.openLogs(); err != nil {
 		return 0, err
@@ -277,9 +291,14 @@ func (s *Supervisor) Run() (int, error) {
 		case <-timerC(sv.debounce):
 			sv.debounce = nil
 			sv.watchedChange()
+		case <-sv.hooks.due():
+			sv.startHook()
+		case <-sv.hooks.expired():
+			sv.hooks.expire()
 		}
 	}
 	sv.cleanUp()
+	sv.startLastHook()
 	return sv.status, nil
 }
 
@@ -291,11 +310,19 @@ func (sv *supervision) enter(p phase, d time.Duration) {
 		sv.timer.Stop()
 		sv.timer = nil
 	}
+	left := sv.phase
 	sv.phase = p
 	if d >= 0 {
 		sv.timer = time.NewTimer(d)
 	}
 	sv.writeStatus(d)
+	if left == settling && p != settling {
+		// The run's end is final, and what comes next is known: its
+		// output is in the log (or, at a stop before it was, will be when
+		// the clean-up has drained it, before the last hook starts). Its
+		// hook is due (hook.go).
+		sv.runOver(d)
+	}
 }
 
 // due is ready when a run is to start.
@@ -403,7 +430,7 @@ func (sv *supervision) cleanUp() {
 	if sv.run != nil {
 		sv.lastGroup = sv.run.group
 	}
-	killLeftovers(sv.lastGroup)
+	killLeftovers(sv.lastGroup, sv.hooks)
 	// Below a subreaper every writer is dead now, so every pipe ends, and
 	// the log gets all of it however far behind it is, as long as it takes
 	// it. Without one, an orphan may keep a pipe open for ever. Either way

@@ -46,6 +46,7 @@ func program() cli.Program {
 	var statusPath cli.NonEmpty
 	var statusJSON bool
 	var runUser, envFile cli.NonEmpty // issue 16: runAs
+	hookTimeout := cli.Duration(respawn.DefaultHookTimeout)
 	var fs *pflag.FlagSet
 	return cli.Program{
 		Name: "grespawn",
@@ -89,6 +90,8 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			f.VarP(&runUser, "user", "u", "run COMMAND as `USER` (or USER:GROUP), with its groups, HOME, USER, LOGNAME; another user needs root")
 			f.VarP((*cli.NonEmpty)(&sup.Dir), "chdir", "c", "run COMMAND in `DIR`")
 			f.Var(&envFile, "env-file", "add the KEY=VALUE lines of `FILE`, read once, to COMMAND's environment")
+			f.Var((*cli.NonEmpty)(&sup.OnExit), "on-exit", "after each run, run the shell command line `CMD`, told how the run ended in GRESPAWN_* variables")
+			f.Var(&hookTimeout, "on-exit-timeout", "stop an --on-exit hook that still runs after `D` (SIGTERM, then SIGKILL)")
 		},
 		OperandsOptional: func() bool { return fs.Changed("status") || fs.Changed("json") },
 		Run: func(argv []string) error {
@@ -109,6 +112,10 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			sup.StopTimeout = time.Duration(stopTimeout)
 			sup.WatchDebounce = time.Duration(debounce)
 			sup.Pdeathsig = syscall.Signal(pdeathsig)
+			if err := checkHook(fs, time.Duration(hookTimeout)); err != nil {
+				return err
+			}
+			sup.OnExitTimeout = time.Duration(hookTimeout)
 			var stamps *respawn.Timestamps
 			if fs.Changed("log-timestamps") || fs.Changed("log-timestamp-format") {
 				if err := checkTZ(zoneLoc); err != nil {
@@ -224,6 +231,7 @@ func checkTZ(loc *time.Location) error {
 
 // utcRule matches the POSIX rules that mean UTC: UTC0, GMT, UTC+0 …
 var utcRule = regexp.MustCompile(`^(UTC|GMT|Z|UCT)([+-]?0+(:0+){0,2})?$`)
+
 // runAs sets the user COMMAND runs as (--user) and what its environment
 // gets (--env-file, read once, here).
 func runAs(sup *respawn.Supervisor, user, envFile string) error {
@@ -240,6 +248,18 @@ func runAs(sup *respawn.Supervisor, user, envFile string) error {
 			return fmt.Errorf("environment file: %w", err)
 		}
 		sup.Env = env
+	}
+	return nil
+}
+
+// checkHook rejects an --on-exit-timeout without a hook, or of no length
+// (a hook killed before it starts).
+func checkHook(fs *pflag.FlagSet, timeout time.Duration) error {
+	if fs.Changed("on-exit-timeout") && !fs.Changed("on-exit") {
+		return cli.Usagef("--on-exit-timeout goes with --on-exit")
+	}
+	if timeout == 0 {
+		return cli.Usagef("invalid argument '%v' for '--on-exit-timeout': it must be more than 0", timeout)
 	}
 	return nil
 }

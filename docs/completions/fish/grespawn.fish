@@ -6,7 +6,7 @@
 function __gdetach_grespawn_command
     set -l tokens (commandline -opc) (commandline -ct)
     set -e tokens[1]
-    argparse -s m/max= restart= success-codes= delay= min-uptime= max-delay= max-failures= window= stop-timeout= stop-signal= restart-signal= map-status= signal-group pidfile= status-file= status= json l/log= stderr-log= log-max-size= log-backups= 'log-timestamps=?' log-timestamp-format= log-events log-reopen-signal= watch=+ watch-debounce= pdeathsig= u/user= c/chdir= env-file= h/help V/version -- $tokens 2>/dev/null
+    argparse -s m/max= restart= success-codes= delay= min-uptime= max-delay= max-failures= window= stop-timeout= stop-signal= restart-signal= map-status= signal-group pidfile= status-file= status= json l/log= stderr-log= log-max-size= log-backups= 'log-timestamps=?' log-timestamp-format= log-events log-reopen-signal= watch=+ watch-debounce= pdeathsig= u/user= c/chdir= env-file= on-exit= on-exit-timeout= h/help V/version -- $tokens 2>/dev/null
     or return 1
     set -q argv[1]
     or return 1
@@ -50,5 +50,7 @@ complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l pdeathsig
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -s u -l user -x -a '(__fish_complete_users)' -d 'run COMMAND as USER (or USER:GROUP), with its groups, HOME, USER, LOGNAME; another user needs root'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -s c -l chdir -x -a '(__fish_complete_directories)' -d 'run COMMAND in DIR'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l env-file -r -F -d 'add the KEY=VALUE lines of FILE, read once, to COMMAND\'s environment'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l on-exit -x -d 'after each run, run the shell command line CMD, told how the run ended in GRESPAWN_* variables'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l on-exit-timeout -x -d 'stop an --on-exit hook that still runs after D (SIGTERM, then SIGKILL)'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -s h -l help -d 'display this help and exit'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -s V -l version -d 'output version information and exit'
