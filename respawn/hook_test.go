@@ -103,6 +103,7 @@ func TestHookShellMissing(t *testing.T) {
 	sv.hooks = &hooks{line: "true", shell: "/nonexistent/sh", timeout: time.Second, ev: sv.ev}
 	sv.hooks.queue(runReport{run: 4, next: "restart"})
 	sv.startHook()
+	sv.ev.close() // the messages are printed from a goroutine of their own
 	if want := "grespawn: on-exit hook for run 4: cannot run /nonexistent/sh: No such file or directory\n"; msgs.String() != want {
 		t.Errorf("messages %q, want %q", msgs.String(), want)
 	}
