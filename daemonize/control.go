@@ -181,8 +181,8 @@ func unlockedPID(r Report, lockPath string) Report {
 	st, err := process.ReadStat(r.PID)
 	early, _ := process.StartedBy(r.PID, r.modTime)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) && procMounted():
-		r.State = Dead // gone between the two looks
+	case err != nil && !process.Exists(r.PID), errors.Is(err, fs.ErrNotExist) && procMounted():
+		r.State = Dead // gone between the two looks (reading an exiting process's stat can fail otherwise: ESRCH)
 	case err != nil:
 		r.State, r.Why = Unknown, fmt.Sprintf("pid %d exists, and without /proc it cannot be told whether it is the daemon", r.PID)
 	case st.State == 'Z' || st.State == 'X':

@@ -58,36 +58,77 @@ func readNotify(conn *net.UnixConn, accepted func(pid int) bool, msgs chan<- not
 	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred)+unix.CmsgSpace(4*16))
 	for {
 		n, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
-		if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// The deadline asks for what is queued and no more; a read past
+			// it would return at once without reading it (under load the
+			// daemon's last datagrams, ERRNO= before its exit, were lost).
+			drainNotify(conn, buf, oob, func(n, oobn int) bool { return deliver(buf[:n], oob[:oobn], accepted, msgs, done) })
+			return
+		}
+		if errors.Is(err, net.ErrClosed) {
 			return
 		}
 		if err != nil {
 			continue // a truncated or refused datagram: the next one
 		}
-		m := notifyMessage{fields: map[string]string{}}
-		cmsgs, _ := unix.ParseSocketControlMessage(oob[:oobn])
-		for _, c := range cmsgs {
-			if cred, err := unix.ParseUnixCredentials(&c); err == nil {
-				m.pid = int(cred.Pid)
-			}
-			if fds, err := unix.ParseUnixRights(&c); err == nil {
-				for _, fd := range fds {
-					unix.Close(fd)
-				}
-			}
-		}
-		if m.pid == 0 || !accepted(m.pid) {
-			continue // not from the daemon's tree
-		}
-		for _, line := range bytes.Split(buf[:n], []byte("\n")) {
-			if k, v, ok := strings.Cut(string(line), "="); ok {
-				m.fields[k] = v
-			}
-		}
-		select {
-		case msgs <- m:
-		case <-done:
+		if !deliver(buf[:n], oob[:oobn], accepted, msgs, done) {
 			return
 		}
+	}
+}
+
+// drainNotify reads the datagrams queued on conn without waiting, passing
+// each to take until it returns false.
+func drainNotify(conn *net.UnixConn, buf, oob []byte, take func(n, oobn int) bool) {
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		return
+	}
+	for {
+		var n, oobn int
+		var rerr error
+		// Control, not Read: Read honours the expired deadline.
+		if err := rc.Control(func(fd uintptr) {
+			n, oobn, _, _, rerr = unix.Recvmsg(int(fd), buf, oob, unix.MSG_DONTWAIT)
+		}); err != nil || errors.Is(rerr, unix.EAGAIN) {
+			return
+		}
+		if rerr != nil {
+			continue // a truncated or refused datagram: the next one
+		}
+		if !take(n, oobn) {
+			return
+		}
+	}
+}
+
+// deliver parses one datagram and its credentials and, if it comes from the
+// daemon's tree, sends it on; false when the receiver is done.
+func deliver(data, oob []byte, accepted func(pid int) bool, msgs chan<- notifyMessage, done <-chan struct{}) bool {
+	m := notifyMessage{fields: map[string]string{}}
+	cmsgs, _ := unix.ParseSocketControlMessage(oob)
+	for _, c := range cmsgs {
+		if cred, err := unix.ParseUnixCredentials(&c); err == nil {
+			m.pid = int(cred.Pid)
+		}
+		if fds, err := unix.ParseUnixRights(&c); err == nil {
+			for _, fd := range fds {
+				unix.Close(fd)
+			}
+		}
+	}
+	if m.pid == 0 || !accepted(m.pid) {
+		return true // not from the daemon's tree
+	}
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		if k, v, ok := strings.Cut(string(line), "="); ok {
+			m.fields[k] = v
+		}
+	}
+	select {
+	case msgs <- m:
+		return true
+	case <-done:
+		return false
 	}
 }

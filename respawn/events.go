@@ -130,13 +130,12 @@ type printer struct {
 	mu    sync.Mutex
 	lines []string
 	lost  int
-	wake  chan struct{} // a line is queued
-	idle  chan struct{} // the queue was emptied
-	done  chan struct{} // closed to end the goroutine
+	wake  chan struct{}      // a line is queued
+	flush chan chan struct{} // print what is queued, then close the channel
 }
 
 func newPrinter(l *log.Logger) *printer {
-	p := &printer{l: l, wake: make(chan struct{}, 1), idle: make(chan struct{}, 1), done: make(chan struct{})}
+	p := &printer{l: l, wake: make(chan struct{}, 1), flush: make(chan chan struct{})}
 	go p.run()
 	return p
 }
@@ -155,12 +154,17 @@ func (p *printer) print(line string) {
 	}
 }
 
+// run prints what is queued when woken, and on a flush, which it answers
+// once it has; a nil flush ends it.
 func (p *printer) run() {
 	for {
+		var done chan struct{}
 		select {
 		case <-p.wake:
-		case <-p.done:
-			return
+		case done = <-p.flush:
+			if done == nil {
+				return
+			}
 		}
 		for {
 			p.mu.Lock()
@@ -177,35 +181,26 @@ func (p *printer) run() {
 				p.l.Print(line) // a message that cannot be written is lost: there is nowhere else to say so
 			}
 		}
-		select {
-		case p.idle <- struct{}{}:
-		default:
+		if done != nil {
+			close(done)
+			return
 		}
 	}
 }
 
-// close waits until what is queued is printed, or for d, and ends the
+// close has what is queued printed, waiting for d at most, and ends the
 // goroutine (one stuck in a write is left to the process's end).
 func (p *printer) close(d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
-	for {
-		p.mu.Lock()
-		empty := len(p.lines) == 0 && p.lost == 0
-		p.mu.Unlock()
-		if empty {
-			break
-		}
-		select {
-		case p.wake <- struct{}{}:
-		default:
-		}
-		select {
-		case <-p.idle:
-			continue
-		case <-t.C:
-		}
-		break
+	done := make(chan struct{})
+	select {
+	case p.flush <- done:
+	case <-t.C:
+		return
 	}
-	close(p.done)
+	select {
+	case <-done:
+	case <-t.C:
+	}
 }
