@@ -182,7 +182,7 @@ func (l *logFile) open() error {
 // fs.protected_fifos refuse, where the kernel does not): a log in /tmp must
 // not become a FIFO that another user reads, or a file of theirs.
 func (l *logFile) checkOpened(st *unix.Stat_t) error {
-	kind := st.Mode & unix.S_IFMT
+	kind := uint32(st.Mode) & unix.S_IFMT // Mode is a uint16 on darwin and freebsd
 	if l.kind == 0 {
 		l.kind = kind
 	} else if kind != l.kind {
