@@ -21,29 +21,35 @@ func (sv *supervision) changed() {
 // running run is stopped first (SIGTERM, then SIGKILL after StopTimeout);
 // otherwise the next run starts at once.
 func (sv *supervision) watchedChange() {
+	// Taken whatever happens next, so that the next message names what
+	// changed after this one.
+	what := "files changed"
+	if path := sv.watch.take(); path != "" {
+		what += " (" + path + ")"
+	}
 	switch sv.phase {
 	case stopping, done, starting, restarting:
 		return // nothing to restart, or a restart under way
 	}
 	if limit := sv.s.Policy.MaxRuns; limit > 0 && sv.runs >= limit {
-		sv.ev.printf("files changed, but %s has run %s, the most allowed: not restarting it", sv.name, times(sv.runs))
+		sv.ev.printf("%s, but %s has run %s, the most allowed: not restarting it", what, sv.name, times(sv.runs))
 		return
 	}
 	switch sv.phase {
 	case running:
-		sv.ev.printf("files changed: restarting %s (pid %d)", sv.name, sv.run.pid)
+		sv.ev.printf("%s: restarting %s (pid %d)", what, sv.name, sv.run.pid)
 		sv.forward(syscall.SIGTERM)
 		sv.enter(restarting, sv.s.StopTimeout)
 	case settling:
 		// The run has ended: the next starts as soon as its output is in.
-		sv.ev.printf("files changed: starting %s", sv.name)
+		sv.ev.printf("%s: starting %s", what, sv.name)
 		sv.history.streak = 0
 		sv.next = verdict{again: true}
 	case following, backoff:
 		sv.launcher = nil
 		// With Pidfile, the daemon on its way is what is left of the run:
 		// the start kills it.
-		sv.ev.printf("files changed: starting %s", sv.name)
+		sv.ev.printf("%s: starting %s", what, sv.name)
 		sv.history.streak = 0
 		sv.enter(starting, -1)
 	}
