@@ -81,6 +81,29 @@ type Supervisor struct {
 	Watch         []string
 	WatchDebounce time.Duration
 
+	// WatchIgnore lists patterns (path.Match's) of what a watch leaves out
+	// below a watched directory, after DefaultWatchIgnore; the
+	// supervisor's own files are always left out. A pattern without a
+	// slash matches one name at any depth (node_modules, *.swp); one with
+	// a slash, the path relative to the watched directory (dist/*); one
+	// that begins with a slash, the absolute path. A trailing slash
+	// matches directories only. A directory matched is left out with all
+	// below it, and spends no inotify watch. A path in Watch is watched
+	// even if a pattern matches it. CheckWatchIgnore checks a pattern.
+	WatchIgnore []string
+
+	// WatchPoll, if more than 0, has the watch walk the watched paths
+	// every WatchPoll and compare each file's size, modification time,
+	// mode and inode with the last walk's, instead of using inotify:
+	// for file systems where inotify sees nothing (bind mounts from
+	// another kernel, network file systems). 0: inotify on Linux,
+	// DefaultWatchPoll elsewhere.
+	WatchPoll time.Duration
+
+	// WatchAdvice words the ways around the kernel's limit on inotify in
+	// the message said when it is reached (a *WatchLimitError).
+	WatchAdvice WatchAdvice
+
 	// Pdeathsig, if not 0, is sent to the command when this process dies
 	// (Linux).
 	Pdeathsig syscall.Signal
@@ -242,7 +265,7 @@ func (s *Supervisor) Run() (int, error) {
 	if err := becomeSubreaper(); err != nil {
 		sv.ev.always("%v: orphans of the command go to init", err)
 	}
-	if sv.watch, err = startWatch(s.Watch, sv.ownFiles()); err != nil {
+	if sv.watch, err = startWatch(watchConfig{paths: s.Watch, ignore: s.WatchIgnore, own: sv.ownFiles(), poll: s.WatchPoll, advice: s.WatchAdvice}); err != nil {
 		return 0, fmt.Errorf("watch: %w", err)
 	}
 	defer sv.watch.close()
@@ -288,6 +311,8 @@ func (s *Supervisor) Run() (int, error) {
 			sv.followedExited(pid)
 		case <-sv.watch.changes():
 			sv.changed()
+		case err := <-sv.watch.troubles():
+			sv.ev.always("watch: %v; directories made from now on may go unwatched, without another message", err)
 		case <-timerC(sv.debounce):
 			sv.debounce = nil
 			sv.watchedChange()

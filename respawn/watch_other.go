@@ -7,15 +7,13 @@ import (
 	"fmt"
 )
 
-// A watcher is not available without inotify.
-type watcher struct{}
+// There is no inotify: a watch polls (DefaultWatchPoll).
+const haveInotify = false
 
-func startWatch(paths, ignore []string) (*watcher, error) {
-	if len(paths) > 0 {
-		return nil, fmt.Errorf("--watch needs inotify, which only Linux has: %w", errors.ErrUnsupported)
-	}
-	return nil, nil
+type inotify struct{}
+
+func (w *watcher) startInotify(WatchAdvice) error {
+	return fmt.Errorf("inotify is Linux-only: %w", errors.ErrUnsupported)
 }
 
-func (w *watcher) changes() <-chan struct{} { return nil }
-func (w *watcher) close()                   {}
+func (w *watcher) closeInotify() {}

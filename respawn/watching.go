@@ -14,8 +14,16 @@ func (sv *supervision) changed() {
 }
 
 // watchedChange restarts the command once watched files have changed and
-// then stayed quiet.
-func (sv *supervision) watchedChange() { sv.restart("files changed") }
+// then stayed quiet, naming what changed.
+func (sv *supervision) watchedChange() {
+	// Taken whatever happens next, so that the next message names what
+	// changed after this one.
+	what := "files changed"
+	if path := sv.watch.take(); path != "" {
+		what += " (" + path + ")"
+	}
+	sv.restart(what)
+}
 
 // restart restarts the command, for why (a watched change, a restart
 // signal), whatever the restart policy, but never past MaxRuns: a running

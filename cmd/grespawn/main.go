@@ -34,6 +34,7 @@ func program() cli.Program {
 	window, stopTimeout, debounce := cli.Duration(10*time.Second), cli.Duration(respawn.DefaultStopTimeout), cli.Duration(500*time.Millisecond)
 	logMax := cli.Size(respawn.DefaultLogMaxSize)
 	successCodes := cli.ExitCodes{Codes: []int{0}}
+	var poll cli.Interval
 	var pdeathsig cli.Signal
 	var logPath, stderrLogPath, stampLayout string
 	var reopenSignal, stopSignal, restartSignal cli.Signal
@@ -84,6 +85,8 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			f.BoolVar(&sup.LogEvents, "log-events", false, "write grespawn's own messages into the log too")
 			f.Var(&reopenSignal, "log-reopen-signal", "reopen the log on `SIG` (not passed on), as after logrotate")
 			f.StringArrayVar(&sup.Watch, "watch", nil, "restart COMMAND when files under `PATH` change (repeatable)")
+			f.StringArrayVar(&sup.WatchIgnore, "watch-ignore", nil, "leave out of the watch what `GLOB` matches: a name, or a path below PATH (repeatable)")
+			f.Var(&poll, "watch-poll", "look for changes every `D` instead of through inotify (bind mounts, NFS)")
 			f.Var(&debounce, "watch-debounce", "restart once no change has come for `D`")
 			f.Var(&pdeathsig, "pdeathsig", "send COMMAND `SIG` if grespawn dies (Linux)")
 			// Issue 16: the user, the directory and the environment of COMMAND.
@@ -101,7 +104,7 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 				}
 				return queryStatus(string(statusPath), statusJSON, os.Stdout)
 			}
-			if err := checkOptions(fs, time.Duration(window), sup.Watch); err != nil {
+			if err := checkOptions(fs, time.Duration(window), sup.Watch, sup.WatchIgnore); err != nil {
 				return err
 			}
 			sup.Argv = argv
@@ -111,6 +114,8 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 			sup.Policy.Window = time.Duration(window)
 			sup.StopTimeout = time.Duration(stopTimeout)
 			sup.WatchDebounce = time.Duration(debounce)
+			sup.WatchPoll = time.Duration(poll)
+			sup.WatchAdvice = respawn.WatchAdvice{Ignore: "leave directories out with --watch-ignore", Poll: "poll with --watch-poll"}
 			sup.Pdeathsig = syscall.Signal(pdeathsig)
 			if err := checkHook(fs, time.Duration(hookTimeout)); err != nil {
 				return err
@@ -166,10 +171,18 @@ and ends grespawn with COMMAND's status; every other signal is passed on.`,
 }
 
 // checkOptions rejects values that mean nothing.
-func checkOptions(fs *pflag.FlagSet, window time.Duration, watch []string) error {
+func checkOptions(fs *pflag.FlagSet, window time.Duration, watch, ignore []string) error {
 	for _, path := range watch {
 		if path == "" {
 			return cli.Usagef("invalid argument '' for '--watch': cannot be empty")
+		}
+	}
+	for _, glob := range ignore {
+		if glob == "" {
+			return cli.Usagef("invalid argument '' for '--watch-ignore': cannot be empty")
+		}
+		if err := respawn.CheckWatchIgnore(glob); err != nil {
+			return cli.Usagef("invalid argument '%s' for '--watch-ignore': %v", glob, err)
 		}
 	}
 	logs := 0
@@ -198,8 +211,10 @@ func checkOptions(fs *pflag.FlagSet, window time.Duration, watch []string) error
 		// A window of no length would count no run, or every run ever.
 		return cli.Usagef("invalid argument '%v' for '--window': it must be more than 0", window)
 	}
-	if fs.Changed("watch-debounce") && !fs.Changed("watch") {
-		return cli.Usagef("--watch-debounce goes with --watch")
+	for _, name := range []string{"watch-ignore", "watch-poll", "watch-debounce"} {
+		if fs.Changed(name) && !fs.Changed("watch") {
+			return cli.Usagef("--%s goes with --watch", name)
+		}
 	}
 	return nil
 }

@@ -158,6 +158,34 @@ func (d *Duration) Set(s string) error {
 // Type names the value in --help.
 func (d *Duration) Type() string { return "duration" }
 
+// An Interval is a duration option that must be more than 0 and has no
+// default (--help shows none): how often to do something, when asked.
+type Interval time.Duration
+
+// String prints the interval, or nothing when it is unset.
+func (d *Interval) String() string {
+	if *d == 0 {
+		return ""
+	}
+	return time.Duration(*d).String()
+}
+
+// Set parses a positive duration.
+func (d *Interval) Set(s string) error {
+	var v Duration
+	if err := v.Set(s); err != nil {
+		return err
+	}
+	if v == 0 {
+		return fmt.Errorf("it must be more than 0")
+	}
+	*d = Interval(v)
+	return nil
+}
+
+// Type names the value in --help.
+func (d *Interval) Type() string { return "duration" }
+
 // A Size is a size option in bytes, with an optional binary suffix: 512K,
 // 50M, 1G (K, KB, Ki and KiB are all 1024 bytes).
 type Size int64

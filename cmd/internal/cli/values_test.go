@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -48,6 +49,21 @@ func TestDuration(t *testing.T) {
 	for _, bad := range []string{"", "10", "-1s", "soon"} {
 		if err := d.Set(bad); err == nil {
 			t.Errorf("Set(%q) accepted", bad)
+		}
+	}
+}
+
+func TestInterval(t *testing.T) {
+	var d Interval
+	if d.String() != "" {
+		t.Errorf("an unset interval prints %q, want nothing (no default in --help)", d.String())
+	}
+	if err := d.Set("250ms"); err != nil || time.Duration(d) != 250*time.Millisecond || d.String() != "250ms" {
+		t.Errorf("Set(250ms) = %v, %v", time.Duration(d), err)
+	}
+	for bad, want := range map[string]string{"0": "it must be more than 0", "0s": "it must be more than 0", "-1s": "a duration cannot be negative", "10": "want a duration"} {
+		if err := d.Set(bad); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Set(%q) = %v, want %q", bad, err, want)
 		}
 	}
 }

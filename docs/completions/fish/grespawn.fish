@@ -6,7 +6,7 @@
 function __gdetach_grespawn_command
     set -l tokens (commandline -opc) (commandline -ct)
     set -e tokens[1]
-    argparse -s m/max= restart= success-codes= delay= min-uptime= max-delay= max-failures= window= stop-timeout= stop-signal= restart-signal= map-status= signal-group pidfile= status-file= status= json l/log= stderr-log= log-max-size= log-backups= 'log-timestamps=?' log-timestamp-format= log-events log-reopen-signal= watch=+ watch-debounce= pdeathsig= u/user= c/chdir= env-file= on-exit= on-exit-timeout= h/help V/version -- $tokens 2>/dev/null
+    argparse -s m/max= restart= success-codes= delay= min-uptime= max-delay= max-failures= window= stop-timeout= stop-signal= restart-signal= map-status= signal-group pidfile= status-file= status= json l/log= stderr-log= log-max-size= log-backups= 'log-timestamps=?' log-timestamp-format= log-events log-reopen-signal= watch=+ watch-ignore=+ watch-poll= watch-debounce= pdeathsig= u/user= c/chdir= env-file= on-exit= on-exit-timeout= h/help V/version -- $tokens 2>/dev/null
     or return 1
     set -q argv[1]
     or return 1
@@ -45,6 +45,8 @@ complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l log-times
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l log-events -d 'write grespawn\'s own messages into the log too'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l log-reopen-signal -x -a 'HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS RTMIN RTMAX' -d 'reopen the log on SIG (not passed on), as after logrotate'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l watch -r -F -d 'restart COMMAND when files under PATH change (repeatable)'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l watch-ignore -x -d 'leave out of the watch what GLOB matches: a name, or a path below PATH (repeatable)'
+complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l watch-poll -x -d 'look for changes every D instead of through inotify (bind mounts, NFS)'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l watch-debounce -x -d 'restart once no change has come for D'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -l pdeathsig -x -a 'HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS RTMIN RTMAX' -d 'send COMMAND SIG if grespawn dies (Linux)'
 complete -c grespawn -n 'not __gdetach_grespawn_command >/dev/null' -s u -l user -x -a '(__fish_complete_users)' -d 'run COMMAND as USER (or USER:GROUP), with its groups, HOME, USER, LOGNAME; another user needs root'
