@@ -10,8 +10,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-
-	"github.com/gdetach/gdetach/tests/testutil"
 )
 
 // grespawn's control for deploys and containers (issue 16): the stop
@@ -52,18 +50,7 @@ func TestGrespawnStopSignalInContainer(t *testing.T) {
 			}
 			defer stderr.Close()
 			cmd.Stderr = stderr
-			exited := startBackground(t, cmd, nil)
-			unshare := testutil.Watch(t, cmd.Process.Pid)
-			var init int
-			unshare.WaitFor(t, "the namespace's init", func() (bool, string) {
-				kids, _ := testutil.Children(unshare.PID)
-				if len(kids) == 1 {
-					init = kids[0]
-				}
-				return init != 0, fmt.Sprintf("unshare's children %v", kids)
-			})
-			pid1 := testutil.Watch(t, init)
-			pid1.KillAtCleanup(t)
+			exited, pid1 := startPID1(t, cmd)
 			g := &grespawnRun{t: t, cmd: cmd, proc: pid1, dir: dir, exited: exited}
 			first := g.ready()
 			os.Remove(filepath.Join(dir, "pid"))

@@ -617,20 +617,8 @@ func TestGrespawnAsPID1(t *testing.T) {
 			dir := tempDir(t)
 			argv := append(append([]string{"unshare", "--pid", "--fork", "--"}, c.init...), helperArgs("sleep", dir)...)
 			cmd := exec.Command(argv[0], argv[1:]...)
-			// Killed at the end, and with it the namespace's init.
-			exited := startBackground(t, cmd, nil)
-			unshare := testutil.Watch(t, cmd.Process.Pid)
-			// PID 1 of the namespace, as this test sees it.
-			var init int
-			unshare.WaitFor(t, "the namespace's init", func() (bool, string) {
-				kids, _ := testutil.Children(unshare.PID)
-				if len(kids) == 1 {
-					init = kids[0]
-				}
-				return init != 0, fmt.Sprintf("unshare's children %v", kids)
-			})
-			pid1 := testutil.Watch(t, init)
-			pid1.KillAtCleanup(t)
+			exited, pid1 := startPID1(t, cmd)
+			init := pid1.PID
 			readyPID(t, dir, pid1) // the helper runs (its PID is the namespace's)
 			// Each (true &) in the namespace leaves an orphan, which goes to its PID 1.
 			orphan := exec.Command("nsenter", "--target", strconv.Itoa(init), "--pid", "--",
@@ -961,4 +949,24 @@ func TestGrespawnPassesOnEverySignal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startPID1 starts cmd, an unshare --pid --fork, and returns when it ends
+// and the namespace's PID 1 as this test sees it, killed at the end of the
+// test (and with it the namespace).
+func startPID1(t *testing.T, cmd *exec.Cmd) (<-chan struct{}, *testutil.Proc) {
+	t.Helper()
+	exited := startBackground(t, cmd, nil)
+	unshare := testutil.Watch(t, cmd.Process.Pid)
+	var init int
+	unshare.WaitFor(t, "the namespace's init", func() (bool, string) {
+		kids, _ := testutil.Children(unshare.PID)
+		if len(kids) == 1 {
+			init = kids[0]
+		}
+		return init != 0, fmt.Sprintf("unshare's children %v", kids)
+	})
+	pid1 := testutil.Watch(t, init)
+	pid1.KillAtCleanup(t)
+	return exited, pid1
 }
