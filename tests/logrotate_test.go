@@ -133,22 +133,7 @@ const lineBytes = 9
 
 // buildLineWriter compiles lineWriterC, or skips the test without a C
 // compiler.
-func buildLineWriter(t *testing.T) string {
-	t.Helper()
-	if _, err := exec.LookPath("cc"); err != nil {
-		t.Skip("no C compiler (cc): the line writer cannot be built (.ci/run installs gcc)")
-	}
-	dir := tempDir(t)
-	src := filepath.Join(dir, "writer.c")
-	if err := os.WriteFile(src, []byte(lineWriterC), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "writer")
-	if out, err := exec.Command("cc", "-O2", "-o", bin, src).CombinedOutput(); err != nil {
-		t.Fatalf("cc: %v: %s", err, out)
-	}
-	return bin
-}
+func buildLineWriter(t *testing.T) string { return buildC(t, "writer", lineWriterC) }
 
 // writtenCount reads how many lines the writer wrote, from the COUNT file
 // it writes as it exits.

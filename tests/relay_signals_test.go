@@ -63,18 +63,22 @@ int main(int argc, char **argv) {
 `
 
 // buildRecorder compiles recorderC, or skips the test without a C compiler.
-func buildRecorder(t *testing.T) string {
+func buildRecorder(t *testing.T) string { return buildC(t, "recorder", recorderC) }
+
+// buildC compiles the C program src as name, or skips the test without a C
+// compiler.
+func buildC(t *testing.T, name, src string) string {
 	t.Helper()
 	if _, err := exec.LookPath("cc"); err != nil {
-		t.Skip("no C compiler (cc): the signal recorder cannot be built (.ci/run installs gcc)")
+		t.Skipf("no C compiler (cc): the %s cannot be built (.ci/run installs gcc)", name)
 	}
 	dir := tempDir(t)
-	src := filepath.Join(dir, "recorder.c")
-	if err := os.WriteFile(src, []byte(recorderC), 0o644); err != nil {
+	path := filepath.Join(dir, name+".c")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(dir, "recorder")
-	if out, err := exec.Command("cc", "-O2", "-o", bin, src).CombinedOutput(); err != nil {
+	bin := filepath.Join(dir, name)
+	if out, err := exec.Command("cc", "-O2", "-o", bin, path).CombinedOutput(); err != nil {
 		t.Fatalf("cc: %v: %s", err, out)
 	}
 	return bin
