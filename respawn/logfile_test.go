@@ -544,14 +544,7 @@ func TestLogRefusesPlantedFiles(t *testing.T) {
 	}
 	// A FIFO of one's own, read: not the regular file the log was.
 	os.Remove(path)
-	if err := unix.Mkfifo(path, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	r, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := fifoReader(t, path)
 	l.reopenNow()
 	l.writeLines([]byte("three\n"))
 	if b, _ := io.ReadAll(r); len(b) != 0 {
@@ -634,14 +627,7 @@ func TestLogRotationNewFileIsOwn(t *testing.T) {
 // (helper-12: grespawn could not be stopped).
 func TestLogBlockedNeverHoldsTheSupervision(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "fifo")
-	if err := unix.Mkfifo(path, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	fr, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0) // a reader that never reads
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fr.Close()
+	fr := fifoReader(t, path) // a reader that never reads
 	l, err := openLog(LogConfig{Path: path}, "grespawn: ", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -726,14 +712,7 @@ func TestLogRemovesStaleRotationFiles(t *testing.T) {
 // reader's stream (helper-13: cat saw its end, every later line was lost).
 func TestLogReopenLeavesFIFO(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "fifo")
-	if err := unix.Mkfifo(path, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	r, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := fifoReader(t, path)
 	l, err := openLog(LogConfig{Path: path}, "", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -749,4 +728,19 @@ func TestLogReopenLeavesFIFO(t *testing.T) {
 	if string(b) != "after\n" {
 		t.Errorf("the reader got %q", b)
 	}
+}
+
+// fifoReader makes a FIFO at path and opens it for reading, without
+// blocking, until the end of the test.
+func fifoReader(t *testing.T, path string) *os.File {
+	t.Helper()
+	if err := unix.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
 }
