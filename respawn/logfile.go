@@ -299,11 +299,7 @@ func (l *logFile) reopen() error {
 // signal), at once or, if a block is being written, right after it; a
 // stream (standard output, a FIFO, a device) is left as it is. A failure to open it is counted as any other,
 // and tried again with the next block. It never waits.
-func (l *logFile) reopenNow() {
-	if l.std == 0 {
-		l.post(queuedWork{reopen: true})
-	}
-}
+func (l *logFile) reopenNow() { l.post(queuedWork{reopen: true}) }
 
 // report tells onError of err, if not nil.
 func (l *logFile) report(err error) {
@@ -394,9 +390,9 @@ func (l *logFile) doQueued() error {
 	for _, w := range work {
 		var err error
 		if w.reopen {
-			// A FIFO or a device is left as it is: closing it would end
-			// its reader's stream (a FIFO's reader sees its end).
-			if l.stream && l.kind != 0 && l.kind != unix.S_IFREG {
+			// A stream is left as it is: closing a FIFO would end its
+			// reader's stream, and standard output has no name to open.
+			if l.stream {
 				continue
 			}
 			if err = l.reopen(); err != nil {
